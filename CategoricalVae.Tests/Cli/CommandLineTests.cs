@@ -1,0 +1,65 @@
+using Xunit;
+
+namespace CategoricalVae.Tests.Cli;
+
+public class CommandLineTests
+{
+    [Theory]
+    [InlineData("--epochs -1", "--epochs must be at least 1")]
+    [InlineData("--epochs 0", "--epochs must be at least 1")]
+    [InlineData("--epochs abc", "abc")]
+    [InlineData("--batch-size 0", "--batch-size must be at least 1")]
+    [InlineData("--lr -0.1", "--lr must be a positive number")]
+    [InlineData("--temperature 0", "--temperature must be a positive number")]
+    [InlineData("--temperature -1", "--temperature must be a positive number")]
+    [InlineData("--temp-min 2", "--temp-min (2) must not exceed --temperature (1)")]
+    [InlineData("--temp-min 1e-9", "float32 softmax")]
+    [InlineData("--anneal-rate -1", "--anneal-rate must be zero or positive")]
+    [InlineData("--anneal-every 0", "--anneal-every must be at least 1")]
+    [InlineData("--anneal-schedule bogus", "bogus")]
+    [InlineData("--latent-dim 0", "--latent-dim must be at least 1")]
+    [InlineData("--categories 1", "--categories must be at least 2")]
+    [InlineData("--log-interval 0", "--log-interval must be at least 1")]
+    [InlineData("--device tpu", "--device must be one of auto, cpu, cuda")]
+    [InlineData("--threads 0", "--threads must be at least 1")]
+    [InlineData("--train-limit 0", "--train-limit must be at least 1")]
+    [InlineData("--test-limit -3", "--test-limit must be at least 1")]
+    [InlineData("--name a/b", "--name 'a/b' must be a short folder-safe label")]
+    [InlineData("--resume /no/such/run", "--resume: /no/such/run is not a folder")]
+    [InlineData("--bogus", "--bogus")]
+    public void Invalid_values_give_one_line_and_exit_code_2_before_any_work(string args, string expected)
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run(dir.Path, [.. args.Split(' '), "--data-dir", dir.File("data"), "--runs-dir", dir.File("runs")], timeoutSeconds: 120);
+        Assert.Equal(2, r.ExitCode);
+        string[] lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.Contains(expected, lines[0]);
+        Assert.False(Directory.Exists(dir.File("runs")), "no run folder may be created");
+        Assert.False(Directory.Exists(dir.File("data")), "no data may be fetched");
+    }
+
+    [Fact]
+    public void Resume_of_a_folder_without_checkpoint_is_refused()
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run(dir.Path, ["--resume", dir.Path], timeoutSeconds: 120);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("has no checkpoint.bin", r.Stderr);
+    }
+
+    [Fact]
+    public void Help_lists_every_option_with_its_default()
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run(dir.Path, ["--help"], timeoutSeconds: 120);
+        Assert.Equal(0, r.ExitCode);
+        foreach (string option in new[] { "--epochs", "--batch-size", "--lr", "--hard", "--temperature", "--temp-min", "--anneal-rate",
+                     "--anneal-every", "--anneal-schedule", "--latent-dim", "--categories", "--seed", "--log-interval", "--device",
+                     "--threads", "--data-dir", "--runs-dir", "--name", "--train-limit", "--test-limit", "--resume", "--offline" })
+            Assert.Contains(option, r.Stdout);
+        foreach (string d in new[] { "[default: 10]", "[default: 100]", "[default: 0.001]", "[default: 1]", "[default: 0.5]", "[default: 3E-05]", "[default: 2020]", "[default: auto]", "[default: runs]", "[default: data]", "[default: global]" })
+            Assert.Contains(d, r.Stdout, StringComparison.OrdinalIgnoreCase);
+    }
+}

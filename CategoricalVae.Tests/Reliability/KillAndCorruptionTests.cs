@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using CategoricalVae.Runs;
+using CategoricalVae.Training;
+using Xunit;
+
+namespace CategoricalVae.Tests.Reliability;
+
+/// <summary>Guarantees 1, 2, 4 and 6 of the README: kills, damaged state, full disks, numerical faults.</summary>
+[Collection(RealMnistCollection.Name)]
+public class KillAndCorruptionTests
+{
+    readonly RealMnist _mnist;
+
+    public KillAndCorruptionTests(RealMnist mnist) => _mnist = mnist;
+
+    static readonly string[] Small = ["--epochs", "3", "--train-limit", "1000", "--test-limit", "200", "--no-tensorboard"];
+
+    string[] Args(string runsDir, params string[] extra) => _mnist.Args(runsDir, extra);
+
+    string[] ResumeArgs(string run, params string[] extra) => _mnist.ResumeArgs(run, extra);
+
+    List<double[]> Uninterrupted(TempDir dir)
+    {
+        var r = CliRunner.Run(dir.Path, Args("whole", Small));
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        return RunFolder.LossColumns(RunFolder.Single(dir.File("whole")));
+    }
+
+    /// <summary>Starts a run, waits until <paramref name="ready"/> says so, then SIGKILLs it.</summary>
+    static void KillWhen(Process p, Func<bool> ready)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!ready())
+        {
+            Assert.False(p.HasExited, "the run ended before the kill point");
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(3), "the kill point never came");
+            Thread.Sleep(10);
+        }
+        p.Kill(entireProcessTree: true); // SIGKILL: no handler runs
+        p.WaitForExit();
+    }
+
+    [Theory]
+    [InlineData("during-epoch")]
+    [InlineData("checkpoint:2")]
+    [InlineData("metrics:2")]
+    public void A_kill_at_any_moment_leaves_a_resumable_run_that_ends_like_an_uninterrupted_one(string where)
+    {
+        using var dir = new TempDir();
+        var expected = Uninterrupted(dir);
+
+        var env = where == "during-epoch" ? null : new Dictionary<string, string> { [TestHooks.PauseInWrite] = where };
+        using (var p = CliRunner.Start(dir.Path, Args("killed", Small), env))
+        {
+            var output = new System.Text.StringBuilder();
+            p.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+            p.BeginOutputReadLine();
+            p.BeginErrorReadLine();
+            KillWhen(p, where == "during-epoch"
+                ? () => Directory.Exists(dir.File("killed")) && Directory.EnumerateFiles(dir.File("killed"), "reconstruction-train-2.png", SearchOption.AllDirectories).Any()
+                : () => { lock (output) return output.ToString().Contains(TestHooks.PausedMarker); });
+        }
+        string run = RunFolder.Single(dir.File("killed"));
+
+        // What a kill leaves: a loadable checkpoint of epoch 1 and only complete metrics rows.
+        var state = Checkpoint.Load(Path.Combine(run, "checkpoint.bin"));
+        Assert.Equal(1, state.EpochsCompleted);
+        var metrics = MetricsCsv.ReadWithNotes(Path.Combine(run, "metrics.csv"));
+        Assert.DoesNotContain(metrics.Notes, n => n.Contains("incomplete") || n.Contains("unreadable"));
+        Assert.InRange(metrics.Rows.Count, 1, 2); // 2 when the kill landed between the metrics and checkpoint writes
+
+        var resumed = CliRunner.Run(dir.Path, ResumeArgs(run)); // takes over the dead process's lock
+        Assert.True(resumed.ExitCode == 0, resumed.Stdout + resumed.Stderr);
+        Assert.Equal(expected, RunFolder.LossColumns(run));
+    }
+
+    [Theory]
+    [InlineData("truncated", "truncated or corrupt")]
+    [InlineData("garbage", "not a CategoricalVae checkpoint")]
+    public void A_damaged_checkpoint_is_refused_untouched_and_force_restarts_keeping_a_backup(string damage, string message)
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run(dir.Path, Args("runs", "--epochs", "2", "--train-limit", "300", "--test-limit", "100", "--no-tensorboard"));
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        string run = RunFolder.Single(dir.File("runs")), checkpoint = Path.Combine(run, "checkpoint.bin");
+        byte[] original = File.ReadAllBytes(checkpoint);
+        File.WriteAllBytes(checkpoint, damage == "truncated" ? original[..(original.Length / 3)] : RandomNumberGenerator.GetBytes(5000));
+        string before = Fingerprint(run);
+
+        var refused = CliRunner.Run(dir.Path, ResumeArgs(run, "--epochs", "3"));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains(message, refused.Stderr);
+        Assert.Contains("--force", refused.Stderr);
+        Assert.Equal(before, Fingerprint(run));
+
+        var forced = CliRunner.Run(dir.Path, ResumeArgs(run, "--epochs", "3", "--force"));
+        Assert.True(forced.ExitCode == 0, forced.Stdout + forced.Stderr);
+        Assert.True(File.Exists(checkpoint + ".damaged"));
+        Assert.Equal(2, MetricsCsv.Read(Path.Combine(run, "metrics.csv.damaged")).Count);
+        Assert.Equal(3, Checkpoint.Load(checkpoint).EpochsCompleted);
+        Assert.Equal(3, RunFolder.Rows(run).Count);
+    }
+
+    [Fact]
+    public void A_half_written_metrics_line_is_refused_untouched_and_force_drops_it_keeping_a_copy()
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run(dir.Path, Args("runs", "--epochs", "2", "--train-limit", "300", "--test-limit", "100", "--no-tensorboard"));
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        string run = RunFolder.Single(dir.File("runs")), metrics = Path.Combine(run, "metrics.csv");
+        File.AppendAllText(metrics, "3,9,0.9,12");
+        string before = Fingerprint(run);
+
+        var refused = CliRunner.Run(dir.Path, ResumeArgs(run, "--epochs", "3"));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("last line incomplete", refused.Stderr);
+        Assert.Equal(before, Fingerprint(run));
+
+        var forced = CliRunner.Run(dir.Path, ResumeArgs(run, "--epochs", "3", "--force"));
+        Assert.True(forced.ExitCode == 0, forced.Stdout + forced.Stderr);
+        Assert.EndsWith("3,9,0.9,12", File.ReadAllText(metrics + ".damaged"));
+        Assert.Equal(new[] { 1, 2, 3 }, RunFolder.Rows(run).Select(m => m.Epoch));
+    }
+
+    [Theory]
+    [InlineData("checkpoint:2")]
+    [InlineData("png:7")]    // epoch 2's first picture (epoch 1 writes six)
+    [InlineData("metrics:2")]
+    public void A_full_disk_gives_a_clear_message_and_keeps_the_previous_checkpoint(string where)
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run(dir.Path, Args("runs", Small), new Dictionary<string, string> { [TestHooks.FailWrite] = where });
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("error: No space left on device", r.Stderr);
+        Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        string run = RunFolder.Single(dir.File("runs"));
+        Assert.Equal(1, Checkpoint.Load(Path.Combine(run, "checkpoint.bin")).EpochsCompleted);
+        Assert.Empty(Directory.GetFiles(run, "*.tmp"));
+        Assert.False(File.Exists(Path.Combine(run, RunDirectory.LockFileName)));
+        var resumed = CliRunner.Run(dir.Path, ResumeArgs(run));
+        Assert.True(resumed.ExitCode == 0, resumed.Stdout + resumed.Stderr);
+        Assert.Equal(3, RunFolder.Rows(run).Count);
+    }
+
+    [Fact]
+    public void A_file_where_the_runs_folder_should_be_is_a_one_line_error()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("runs"), "not a folder");
+        var r = CliRunner.Run(dir.Path, Args("runs", "--epochs", "1", "--train-limit", "100", "--test-limit", "100"));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("Cannot create the runs folder", r.Stderr);
+        Assert.Equal("not a folder", File.ReadAllText(dir.File("runs")));
+    }
+
+    [Fact]
+    public void NaN_gradients_stop_the_run_before_the_update_and_keep_the_last_good_checkpoint()
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run(dir.Path, Args("runs", "--epochs", "3", "--train-limit", "300", "--test-limit", "100", "--no-tensorboard"),
+            new Dictionary<string, string> { [TestHooks.NanGradientAtStep] = "5" });
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("Gradients became NaN or infinite at epoch 2, batch 2 (global step 5)", r.Stdout);
+        string run = RunFolder.Single(dir.File("runs"));
+        Assert.Equal(1, Checkpoint.Load(Path.Combine(run, "checkpoint.bin")).EpochsCompleted);
+        Assert.Single(RunFolder.Rows(run));
+    }
+
+    [Fact]
+    public void A_second_process_resuming_a_run_in_use_is_refused_and_a_dead_owners_lock_is_taken_over()
+    {
+        using var dir = new TempDir();
+        var first = CliRunner.Run(dir.Path, Args("runs", "--epochs", "1", "--train-limit", "300", "--test-limit", "100", "--no-tensorboard"));
+        Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
+        string run = RunFolder.Single(dir.File("runs"));
+
+        using var owner = CliRunner.Start(dir.Path, ResumeArgs(run, "--epochs", "1000", "--train-limit", "300", "--test-limit", "100"));
+        owner.BeginOutputReadLine();
+        owner.BeginErrorReadLine();
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(Path.Combine(run, "reconstruction-train-2.png")))
+        {
+            Assert.False(owner.HasExited, "the owner ended early");
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(3));
+            Thread.Sleep(10);
+        }
+        var second = CliRunner.Run(dir.Path, ResumeArgs(run, "--epochs", "1000", "--train-limit", "300", "--test-limit", "100"));
+        Assert.Equal(2, second.ExitCode);
+        Assert.Contains($"is in use by process {owner.Id}", second.Stderr);
+
+        owner.Kill(entireProcessTree: true); // SIGKILL: the lock file stays behind, naming a dead pid
+        owner.WaitForExit();
+        Assert.True(File.Exists(Path.Combine(run, RunDirectory.LockFileName)));
+        int done = Checkpoint.Load(Path.Combine(run, "checkpoint.bin")).EpochsCompleted;
+        var after = CliRunner.Run(dir.Path, ResumeArgs(run, "--epochs", (done + 1).ToString(), "--train-limit", "300", "--test-limit", "100"));
+        Assert.True(after.ExitCode == 0, after.Stdout + after.Stderr);
+        Assert.Equal(done + 1, Checkpoint.Load(Path.Combine(run, "checkpoint.bin")).EpochsCompleted);
+    }
+
+    static string Fingerprint(string folder) => string.Join("\n", Directory.GetFiles(folder).Order(StringComparer.Ordinal)
+        .Select(f => $"{Path.GetFileName(f)} {Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f)))}"));
+}

@@ -1,0 +1,186 @@
+using System.Text.Json;
+using CategoricalVae.Data;
+using CategoricalVae.Runs;
+using SkiaSharp;
+using Xunit;
+
+namespace CategoricalVae.Tests.Training;
+
+/// <summary>The real executable on real MNIST subsets, as a researcher would run it.</summary>
+[Collection(RealMnistCollection.Name)]
+public class EndToEndTests
+{
+    readonly RealMnist _mnist;
+
+    public EndToEndTests(RealMnist mnist) => _mnist = mnist;
+
+    string[] Args(string runsDir, params string[] extra) => _mnist.Args(runsDir, extra);
+
+    [Fact]
+    public void The_real_fetch_chain_yields_verified_mnist_with_the_standard_counts()
+    {
+        Assert.Equal(4, _mnist.Files.Count);
+        Assert.NotEmpty(_mnist.Said); // it said which source it used
+        Assert.Equal(60000, IdxReader.ReadImages(_mnist.Files[MnistFile.TrainImages]).Count);
+        Assert.Equal(60000, IdxReader.ReadLabels(_mnist.Files[MnistFile.TrainLabels]).Length);
+        Assert.Equal(10000, IdxReader.ReadImages(_mnist.Files[MnistFile.TestImages]).Count);
+        Assert.Equal(10000, IdxReader.ReadLabels(_mnist.Files[MnistFile.TestLabels]).Length);
+        foreach (var (file, path) in _mnist.Files)
+            Assert.Equal(file.Md5, Md5.OfContent(path));
+    }
+
+    [Fact]
+    public void Two_epochs_on_a_subset_write_every_artifact_and_the_test_loss_falls()
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run(dir.Path, Args("runs", "--epochs", "2", "--train-limit", "2000", "--test-limit", "500", "--name", "e2e"));
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        string run = RunFolder.Single(dir.File("runs"));
+        Assert.Matches(@"^\d{8}-\d{6}-soft-e2e$", Path.GetFileName(run));
+
+        string header = File.ReadLines(Path.Combine(run, "metrics.csv")).First();
+        Assert.Equal(MetricsCsv.Header, header);
+        Assert.Equal("epoch,global_step,temperature,train_loss,train_bce,train_kl,test_loss,test_bce,test_kl,epoch_seconds,examples_per_second,latent_perplexity,dead_latents", header);
+        var rows = RunFolder.Rows(run);
+        Assert.Equal(2, rows.Count);
+        Assert.True(rows[1].TestLoss < rows[0].TestLoss, $"{rows[0].TestLoss} -> {rows[1].TestLoss}");
+        Assert.Equal(40, rows[1].GlobalStep);
+        Assert.InRange(rows[1].TestLoss, 100, 300);
+        Assert.Equal(rows[1].TestBce + rows[1].TestKl, rows[1].TestLoss, 1e-6 * rows[1].TestLoss);
+
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json")));
+        Assert.Equal(2020, config.RootElement.GetProperty("options").GetProperty("seed").GetInt64());
+        Assert.Equal("0.107.0", config.RootElement.GetProperty("torch_sharp_version").GetString());
+
+        var cell = 28 + 2;
+        foreach (int epoch in new[] { 1, 2 })
+        {
+            AssertPng(Path.Combine(run, $"reconstruction-train-{epoch}.png"), 10 * cell + 2, 10 * cell + 2);
+            AssertPng(Path.Combine(run, $"reconstruction-test-{epoch}.png"), 8 * cell + 2, 2 * cell + 2);
+            AssertPng(Path.Combine(run, $"samples-{epoch}.png"), 8 * cell + 2, 8 * cell + 2);
+        }
+        AssertPng(Path.Combine(run, "loss.png"), 800, 500);
+        AssertPng(Path.Combine(run, "traversal-2.png"), 10 * cell + 2, 30 * cell + 2);
+        AssertPng(Path.Combine(run, "latent-usage-2.png"), 700, 900);
+        Assert.InRange(rows[1].LatentPerplexity, 1.0, 10.0);
+        Assert.InRange(rows[1].DeadLatents, 0, 30);
+
+        string events = Directory.GetFiles(run, "events.out.tfevents.*").Single();
+        byte[] first = TfRecord.ReadFirst(events);
+        Assert.Contains("brain.Event:2", System.Text.Encoding.ASCII.GetString(first));
+        Assert.True(new FileInfo(events).Length > 1000); // scalars and two images per epoch follow
+        Assert.True(new FileInfo(Path.Combine(run, "checkpoint.bin")).Length > 4_000_000);
+        string log = File.ReadAllText(Path.Combine(run, "train.log"));
+        Assert.Contains("Train Epoch: 2 [", log);
+        Assert.Contains("====> Epoch: 2", log);
+        Assert.False(File.Exists(Path.Combine(run, RunDirectory.LockFileName)));
+        Assert.Empty(Directory.GetFiles(run, "*.tmp"));
+    }
+
+    static void AssertPng(string path, int width, int height)
+    {
+        using var bitmap = SKBitmap.Decode(path);
+        Assert.True(bitmap != null, $"{path} does not decode");
+        Assert.Equal((width, height), (bitmap.Width, bitmap.Height));
+    }
+
+    [Fact]
+    public void Same_seed_gives_identical_loss_logs_and_another_seed_does_not()
+    {
+        using var dir = new TempDir();
+        string[] common = ["--epochs", "2", "--train-limit", "600", "--test-limit", "200"];
+        foreach (var (runs, seed) in new[] { ("a", "7"), ("b", "7"), ("c", "8") })
+        {
+            var r = CliRunner.Run(dir.Path, Args(runs, [.. common, "--seed", seed, "--hard"]));
+            Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        }
+        var a = RunFolder.LossColumns(RunFolder.Single(dir.File("a")));
+        var b = RunFolder.LossColumns(RunFolder.Single(dir.File("b")));
+        var c = RunFolder.LossColumns(RunFolder.Single(dir.File("c")));
+        Assert.Equal(2, a.Count);
+        Assert.Equal(a, b);
+        Assert.NotEqual(a[1][6], c[1][6]);
+    }
+
+    [Theory]
+    [InlineData(15)] // mid-epoch 2 (10 batches per epoch)
+    [InlineData(10)] // exactly at the end of epoch 1
+    public void Resume_after_a_stop_equals_an_uninterrupted_run(int stopAfterStep)
+    {
+        using var dir = new TempDir();
+        string[] common = ["--epochs", "3", "--train-limit", "1000", "--test-limit", "200", "--anneal-every", "3", "--anneal-rate", "0.01"];
+        var whole = CliRunner.Run(dir.Path, Args("whole", common));
+        Assert.True(whole.ExitCode == 0, whole.Stdout + whole.Stderr);
+
+        var stopped = CliRunner.Run(dir.Path, Args("parts", common),
+            new Dictionary<string, string> { ["CATEGORICALVAE_TEST_STOP_AFTER_STEP"] = stopAfterStep.ToString() });
+        Assert.True(stopped.ExitCode == 130, stopped.Stdout + stopped.Stderr);
+        Assert.Contains("--resume", stopped.Stdout);
+        string run = RunFolder.Single(dir.File("parts"));
+        Assert.Equal(stopAfterStep / 10, RunFolder.Rows(run).Count);
+
+        var resumed = CliRunner.Run(dir.Path, _mnist.ResumeArgs(run));
+        Assert.True(resumed.ExitCode == 0, resumed.Stdout + resumed.Stderr);
+        Assert.Equal(RunFolder.LossColumns(RunFolder.Single(dir.File("whole"))), RunFolder.LossColumns(run));
+        Assert.Single(Directory.GetDirectories(dir.File("parts"))); // resumed in place, no new folder
+    }
+
+    [Fact]
+    public async Task A_stop_signal_finishes_the_batch_checkpoints_and_exits_130()
+    {
+        if (OperatingSystem.IsWindows())
+            return;
+        using var dir = new TempDir();
+        using var p = CliRunner.Start(dir.Path, Args("runs", "--epochs", "1", "--test-limit", "100"));
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        // The first training batch's picture exists once training is under way (600 batches to go).
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!Directory.Exists(dir.File("runs")) || !Directory.EnumerateFiles(dir.File("runs"), "reconstruction-train-1.png", SearchOption.AllDirectories).Any())
+        {
+            if (p.HasExited)
+                Assert.Fail("exited before training started: " + await stdout + await stderr);
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "training never started");
+            await Task.Delay(20);
+        }
+        CliRunner.Terminate(p);
+        Assert.True(p.WaitForExit(120_000));
+        string rest = await stdout;
+        Assert.True(p.ExitCode == 130, rest + await stderr);
+        Assert.Contains("Stopped by request during epoch 1", rest);
+        string run = RunFolder.Single(dir.File("runs"));
+        var state = Checkpoint.Load(Path.Combine(run, "checkpoint.bin"));
+        Assert.Equal(0, state.EpochsCompleted);
+        Assert.InRange(state.BatchesDoneInEpoch, 1, 599);
+        Assert.Empty(RunFolder.Rows(run));
+    }
+
+    [Fact]
+    public void A_NaN_loss_stops_the_run_naming_the_step_and_keeps_the_last_good_checkpoint()
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run(dir.Path, Args("runs", "--epochs", "3", "--train-limit", "300", "--test-limit", "100"),
+            new Dictionary<string, string> { ["CATEGORICALVAE_TEST_NAN_LOSS_AT_STEP"] = "4" });
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("Loss became NaN at epoch 2, batch 1 (global step 4)", r.Stdout);
+        string run = RunFolder.Single(dir.File("runs"));
+        Assert.Single(RunFolder.Rows(run));
+        var state = Checkpoint.Load(Path.Combine(run, "checkpoint.bin"));
+        Assert.Equal((1, 0, 3L), (state.EpochsCompleted, state.BatchesDoneInEpoch, state.GlobalStep));
+    }
+
+    [Fact]
+    public void Resume_refuses_flags_that_contradict_the_run()
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run(dir.Path, Args("runs", "--epochs", "1", "--train-limit", "300", "--test-limit", "100"));
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        string run = RunFolder.Single(dir.File("runs"));
+        var bad = CliRunner.Run(dir.Path, ["--resume", run, "--latent-dim", "20", "--data-dir", _mnist.DataDir, "--offline"]);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--latent-dim 20 differs from the run's 30", bad.Stderr);
+        var hard = CliRunner.Run(dir.Path, ["--resume", run, "--hard", "--data-dir", _mnist.DataDir, "--offline"]);
+        Assert.Equal(2, hard.ExitCode);
+        Assert.Contains("--hard hard differs from the run's soft", hard.Stderr);
+    }
+}

@@ -1,0 +1,59 @@
+using System.Globalization;
+using System.Text;
+
+namespace CategoricalVae.Benchmarks;
+
+/// <summary>What `bench` measured; serialised to JSON with --json so results can be compared over time.</summary>
+public sealed record BenchReport
+{
+    public required DateTime TimeUtc { get; init; }
+    public required string Machine { get; init; }
+    public required int Cores { get; init; }
+    public required int Threads { get; init; }
+    public required string TorchSharpVersion { get; init; }
+    public required string LibTorchVersion { get; init; }
+    public required int BatchSize { get; init; }
+    public required int Steps { get; init; }
+    public required int Repeats { get; init; }
+    public required bool Hard { get; init; }
+    public required string DataSource { get; init; }
+    public required double GflopPerStep { get; init; }
+    public required double FloorMsPerStep { get; init; }
+    public required double FloorGflops { get; init; }
+    public required double TrainMsPerStep { get; init; }
+    public required double TrainExamplesPerSecond { get; init; }
+    public required double TrainToFloorRatio { get; init; }
+    public required double EpochSeconds600Steps { get; init; }
+    public required double EvalSeconds { get; init; }
+    public required int EvalExamples { get; init; }
+    public required double EvalToEpochRatio { get; init; }
+    public required double ArtifactSeconds { get; init; }
+    public required double ArtifactToEpochRatio { get; init; }
+    public required double StartupSeconds { get; init; }
+    public required double PeakRssMb { get; init; }
+
+    /// <summary>A training step split into phases (separate loop on the same model, loss and Adam).</summary>
+    public required StepBreakdown.Phases Phases { get; init; }
+
+    public string ToTable()
+    {
+        var rows = new (string, string)[]
+        {
+            ("matmul floor", $"{FloorMsPerStep:F2} ms/step ({FloorGflops:F0} GFLOP/s, {GflopPerStep:F3} GFLOP/step)"),
+            ("training step", $"{TrainMsPerStep:F2} ms/step, {TrainExamplesPerSecond:F0} examples/s"),
+            ("training / floor", $"{TrainToFloorRatio:F2}×  (median of per-repeat ratios; target ≤ 1.5)"),
+            ("600-step epoch", $"{EpochSeconds600Steps:F2} s"),
+            ($"evaluation ({EvalExamples} images)", $"{EvalSeconds:F2} s = {EvalToEpochRatio:F3} of an epoch  (target ≤ 0.25)"),
+            ("artifacts per epoch", $"{ArtifactSeconds:F2} s = {ArtifactToEpochRatio:P1} of an epoch  (target ≤ 5 %)"),
+            ("start-up to first step", $"{StartupSeconds:F2} s  (target ≤ 3)"),
+            ("peak RSS", $"{PeakRssMb:F0} MB  (target ≤ 1024)"),
+            ("step breakdown", $"batch {Phases.BatchMs:F2} + forward/loss {Phases.ForwardLossMs:F2} + backward {Phases.BackwardMs:F2} + gradient check {Phases.GradientCheckMs:F2} + Adam {Phases.OptimizerMs:F2} ms"),
+        };
+        int width = rows.Max(r => r.Item1.Length);
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"CategoricalVae bench: {Threads} threads on {Cores} cores, batch {BatchSize}, {Steps} steps × {Repeats} repeats (median), {(Hard ? "hard" : "soft")}, {DataSource} data, TorchSharp {TorchSharpVersion} / libtorch {LibTorchVersion}");
+        foreach (var (name, value) in rows)
+            text.AppendLine($"  {name.PadRight(width)}  {value}");
+        return text.ToString();
+    }
+}

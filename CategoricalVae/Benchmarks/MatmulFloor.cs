@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using static TorchSharp.torch;
+
+namespace CategoricalVae.Benchmarks;
+
+/// <summary>
+/// The matrix-multiply floor of one training step: the 6 forward products of the MLP and the 12 backward
+/// ones (input and weight gradients), on tensors of the model's shapes, and nothing else.
+/// </summary>
+public static class MatmulFloor
+{
+    public static int[] LayerWidths(int latentDim, int categories) =>
+        [784, 512, 256, latentDim * categories, 256, 512, 784];
+
+    /// <summary>FLOPs of one step: 2·B·in·out per product, three products per layer.</summary>
+    public static double FlopsPerStep(int batch, int[] widths)
+    {
+        double sum = 0;
+        for (int i = 0; i + 1 < widths.Length; i++)
+            sum += (double)widths[i] * widths[i + 1];
+        return 2.0 * batch * sum * 3;
+    }
+
+    /// <summary>Median milliseconds per step over <paramref name="repeats"/> runs of <paramref name="steps"/> steps.</summary>
+    public static double MillisecondsPerStep(int batch, int[] widths, int steps, int repeats, int warmup = 20)
+    {
+        using var scope = NewDisposeScope();
+        var g = new Generator(1);
+        int layers = widths.Length - 1;
+        var weights = Enumerable.Range(0, layers).Select(i => randn(widths[i + 1], widths[i], generator: g)).ToArray();
+        var inputs = Enumerable.Range(0, layers).Select(i => randn(batch, widths[i], generator: g)).ToArray();
+        var gradOut = Enumerable.Range(0, layers).Select(i => randn(batch, widths[i + 1], generator: g)).ToArray();
+
+        void Step()
+        {
+            using var step = NewDisposeScope();
+            for (int i = 0; i < layers; i++)
+                mm(inputs[i], weights[i].t());
+            for (int i = layers - 1; i >= 0; i--)
+            {
+                mm(gradOut[i], weights[i]);           // dX = dY · W
+                mm(gradOut[i].t(), inputs[i]);        // dW = dYᵀ · X
+            }
+        }
+
+        for (int i = 0; i < warmup; i++) Step();
+        var times = new List<double>();
+        for (int r = 0; r < repeats; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < steps; i++) Step();
+            times.Add(clock.Elapsed.TotalMilliseconds / steps);
+        }
+        return Median(times);
+    }
+
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN
+            : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2]
+            : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}

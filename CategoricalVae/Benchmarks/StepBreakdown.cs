@@ -1,0 +1,62 @@
+using TorchSharp;
+using System.Diagnostics;
+using CategoricalVae.Model;
+using static TorchSharp.torch;
+
+namespace CategoricalVae.Benchmarks;
+
+/// <summary>
+/// Where one training step's time goes, phase by phase, on the real model, loss and Adam (CPU ops are
+/// synchronous, so a stopwatch around each phase measures it).
+/// </summary>
+public static class StepBreakdown
+{
+    public sealed record Phases(double BatchMs, double ForwardLossMs, double BackwardMs, double GradientCheckMs, double OptimizerMs);
+
+    public static Phases Measure(int batch, int latentDim, int categories, bool hard, int steps, int warmup = 20)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(1);
+        using var model = new CategoricalVaeModel(latentDim, categories, new Generator(2));
+        model.Sampler.Hard = hard;
+        model.train();
+        using var optimizer = optim.Adam(model.parameters(), 1e-3);
+        var data = randint(0, 256, [batch * 10, 784], dtype: ScalarType.Byte, generator: new Generator(3));
+        var perm = arange(batch * 10);
+        var clocks = new Stopwatch[5].Select(_ => new Stopwatch()).ToArray();
+
+        for (int i = 0; i < warmup + steps; i++)
+        {
+            if (i == warmup)
+                foreach (var c in clocks) c.Reset();
+            using var step = NewDisposeScope();
+            clocks[0].Start();
+            var x = data.index_select(0, perm.narrow(0, i % 10 * batch, batch)).to(ScalarType.Float32).div_(255f);
+            optimizer.zero_grad();
+            clocks[0].Stop();
+
+            clocks[1].Start();
+            var (recon, q) = model.forward(x);
+            using var loss = VaeLoss.Compute(recon, x, q, categories);
+            loss.Total.ToDouble();
+            clocks[1].Stop();
+
+            clocks[2].Start();
+            loss.Total.backward();
+            clocks[2].Stop();
+
+            clocks[3].Start();
+            Tensor? sum = null;
+            foreach (var p in model.parameters())
+                sum = sum is null ? p.grad!.sum() : sum + p.grad!.sum();
+            sum!.ToDouble();
+            clocks[3].Stop();
+
+            clocks[4].Start();
+            optimizer.step();
+            clocks[4].Stop();
+        }
+        double Ms(int k) => clocks[k].Elapsed.TotalMilliseconds / steps;
+        return new Phases(Ms(0), Ms(1), Ms(2), Ms(3), Ms(4));
+    }
+}

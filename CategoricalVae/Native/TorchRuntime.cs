@@ -1,0 +1,122 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using TorchSharp;
+
+namespace CategoricalVae.Native;
+
+/// <summary>
+/// Loads libtorch once, early, and turns TorchSharp's multi-page load failure into one actionable line
+/// (the full trace goes to a file).
+/// </summary>
+public static class TorchRuntime
+{
+    public static string TorchSharpVersion =>
+        typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown";
+
+    /// <summary>libtorch version as the native library reports it, e.g. "2.10.0".</summary>
+    public static string LibTorchVersion
+    {
+        get
+        {
+            try { return torch.__version__; }
+            catch (Exception) { return "unknown"; }
+        }
+    }
+
+    /// <summary>Throws <see cref="UserFacingException"/> with one line if the native backend cannot load.</summary>
+    public static void EnsureLoaded(string traceDirectory, bool cuda = false)
+    {
+        string? loaderError = PreloadNativeLibraries(cuda);
+        if (loaderError != null)
+        {
+            string trace = WriteTrace(traceDirectory, loaderError);
+            throw new UserFacingException(
+                $"The native TorchSharp library failed to load: {LoaderReason(loaderError)}; details in {trace}. " +
+                "Rebuild with 'dotnet build' (the build patches libLibTorchSharp.so for older libstdc++) and check that the file named there exists.");
+        }
+        try
+        {
+            if (cuda)
+                torch.InitializeDeviceType(DeviceType.CUDA);
+            using var probe = torch.zeros(1);
+        }
+        catch (Exception e) when (e is TypeInitializationException or NotSupportedException or DllNotFoundException
+                                     or EntryPointNotFoundException or BadImageFormatException or InvalidOperationException)
+        {
+            string trace = WriteTrace(traceDirectory, e.ToString());
+            throw new UserFacingException(
+                $"TorchSharp could not load its native libtorch {(cuda ? "CUDA" : "CPU")} backend; full trace in {trace}. " +
+                (cuda
+                    ? "Check the NVIDIA driver and that the project was built with -p:TorchBackend=cuda, or use --device cpu."
+                    : "Rebuild with 'dotnet build' (it patches libLibTorchSharp.so for older libstdc++) and check the trace for the library that failed."));
+        }
+    }
+
+    /// <summary>
+    /// Loads libtorch and LibTorchSharp from the app's own output before TorchSharp does. On failure this
+    /// yields the loader's real reason (TorchSharp's own fallback hides it and copies 1.5 GB of natives).
+    /// Returns null when loaded, or when the files are not where a normal build puts them (then TorchSharp's
+    /// own search decides).
+    /// </summary>
+    static string? PreloadNativeLibraries(bool cuda)
+    {
+        string? directory = NativeDirectory();
+        if (directory == null)
+            return null;
+        string[] names = OperatingSystem.IsWindows()
+            ? [cuda ? "torch_cuda.dll" : "torch_cpu.dll", "LibTorchSharp.dll"]
+            : OperatingSystem.IsMacOS()
+                ? ["libtorch_cpu.dylib", "libLibTorchSharp.dylib"]
+                : [cuda ? "libtorch_cuda.so" : "libtorch_cpu.so", "libLibTorchSharp.so"];
+        foreach (string name in names)
+        {
+            string path = Path.Combine(directory, name);
+            if (!File.Exists(path))
+                return null;
+            try
+            {
+                NativeLibrary.Load(path);
+            }
+            catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+            {
+                return $"{path}: {e.Message}";
+            }
+        }
+        return null;
+    }
+
+    static string? NativeDirectory()
+    {
+        string baseDir = AppContext.BaseDirectory;
+        string rid = (OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux") + "-" +
+                     RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
+        foreach (string candidate in new[] { Path.Combine(baseDir, "runtimes", rid, "native"), baseDir })
+            if (File.Exists(Path.Combine(candidate, OperatingSystem.IsWindows() ? "LibTorchSharp.dll" :
+                    OperatingSystem.IsMacOS() ? "libLibTorchSharp.dylib" : "libLibTorchSharp.so")))
+                return candidate;
+        return null;
+    }
+
+    /// <summary>The dynamic loader's own words (dlerror), which .NET puts on the last line of its message.</summary>
+    static string LoaderReason(string text)
+    {
+        string line = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? text;
+        return line.Length > 300 ? line[..300] + "…" : line;
+    }
+
+    static string WriteTrace(string directory, string details)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            string path = Path.Combine(directory, $"torchsharp-load-error-{DateTime.Now:yyyyMMdd-HHmmss}.txt");
+            File.WriteAllText(path, details);
+            return path;
+        }
+        catch (Exception)
+        {
+            return "(could not write the trace file)";
+        }
+    }
+}

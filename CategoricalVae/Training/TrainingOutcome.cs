@@ -1,0 +1,8 @@
+namespace CategoricalVae.Training;
+
+public enum TrainingOutcome
+{
+    Completed,
+    Interrupted,
+    NumericalFault,
+}
