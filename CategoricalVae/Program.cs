@@ -13,6 +13,7 @@ foreach (var option in cli.All)
 
 root.Subcommands.Add(CompareCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(EvaluateCommand.Create());
 
 using var stop = StopSignal.ListenToConsole();
 root.SetAction((parse, _) => TrainJob.RunAsync(cli, parse, stop));

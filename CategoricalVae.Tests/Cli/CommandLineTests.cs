@@ -27,6 +27,8 @@ public class CommandLineTests
     [InlineData("--name a/b", "--name 'a/b' must be a short folder-safe label")]
     [InlineData("--resume /no/such/run", "--resume: /no/such/run is not a folder")]
     [InlineData("--bogus", "--bogus")]
+    [InlineData("--binarize sometimes", "sometimes")]
+    [InlineData("--binarize-seed 5", "--binarize-seed needs --binarize fixed or dynamic")]
     public void Invalid_values_give_one_line_and_exit_code_2_before_any_work(string args, string expected)
     {
         using var dir = new TempDir();
@@ -61,5 +63,19 @@ public class CommandLineTests
             Assert.Contains(option, r.Stdout);
         foreach (string d in new[] { "[default: 10]", "[default: 100]", "[default: 0.001]", "[default: 1]", "[default: 0.5]", "[default: 3E-05]", "[default: 2020]", "[default: auto]", "[default: runs]", "[default: data]", "[default: global]" })
             Assert.Contains(d, r.Stdout, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("evaluate /no/such/run", "evaluate: /no/such/run is not a folder")]
+    [InlineData("evaluate .", "has no config.json")]
+    public void Evaluate_refuses_what_is_not_a_run_in_one_line(string args, string expected)
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run(dir.Path, args.Split(' '), timeoutSeconds: 120);
+        Assert.Equal(2, r.ExitCode);
+        string[] lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.Contains(expected, lines[0]);
     }
 }

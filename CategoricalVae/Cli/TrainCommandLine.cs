@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using CategoricalVae.Data;
 using CategoricalVae.Model;
 using CategoricalVae.Training;
 
@@ -34,17 +35,21 @@ public sealed class TrainCommandLine
     public readonly Option<bool> Force = new("--force") { Description = "With --resume: repair a damaged run (drop unreadable metrics lines, or restart from epoch 1 if the checkpoint is corrupt), keeping backups" };
     public readonly Option<bool> NoTensorBoard = new("--no-tensorboard") { Description = "Do not write TensorBoard event files" };
 
+    public readonly Option<Binarization> Binarize = new("--binarize") { Description = "none: grey levels (the source); fixed: binarise once from a seeded draw (the paper); dynamic: re-draw every training batch", DefaultValueFactory = _ => Binarization.None };
+    public readonly Option<long?> BinarizeSeed = new("--binarize-seed") { Description = "Seed of the binarisation thresholds (default: --seed); recorded in config.json" };
+
     public static int DefaultThreads => Environment.ProcessorCount;
 
     public IEnumerable<Option> All =>
     [
         Epochs, BatchSize, Lr, Hard, Temperature, TempMin, AnnealRate, AnnealEvery, AnnealScheduleKind, LatentDim,
         Categories, NoLogitRelu, Seed, LogInterval, Device, Threads, DataDir, RunsDir, Name, TrainLimit, TestLimit, Resume, Force, Offline, NoTensorBoard,
+        Binarize, BinarizeSeed,
     ];
 
     /// <summary>Options that define the model or its training; --resume refuses values that differ from the run's.</summary>
     public IEnumerable<Option> RunDefining =>
-        [BatchSize, Lr, Hard, Temperature, TempMin, AnnealRate, AnnealEvery, AnnealScheduleKind, LatentDim, Categories, NoLogitRelu, Seed, TrainLimit, TestLimit];
+        [BatchSize, Lr, Hard, Temperature, TempMin, AnnealRate, AnnealEvery, AnnealScheduleKind, LatentDim, Categories, NoLogitRelu, Seed, TrainLimit, TestLimit, Binarize, BinarizeSeed];
 
     public TrainOptions Read(ParseResult p) => new()
     {
@@ -71,6 +76,9 @@ public sealed class TrainCommandLine
         TestLimit = p.GetValue(TestLimit),
         Offline = p.GetValue(Offline),
         TensorBoard = !p.GetValue(NoTensorBoard),
+        Binarize = p.GetValue(Binarize),
+        // Kept when given with --binarize none so Validate can refuse the combination.
+        BinarizeSeed = p.GetValue(BinarizeSeed) ?? (p.GetValue(Binarize) == Binarization.None ? null : p.GetValue(Seed)),
     };
 
     /// <summary>The first problem with the values, as one line, or null. Checked before any work starts.</summary>
@@ -96,6 +104,7 @@ public sealed class TrainCommandLine
         if (o.TestLimit is < 1) return $"--test-limit must be at least 1 (got {o.TestLimit}).";
         if (o.Name is { } name && (name.Length == 0 || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name.Contains('/') || name.Contains('\\') || name.Length > 80))
             return $"--name '{name}' must be a short folder-safe label (no slashes or special characters).";
+        if (o.Binarize == Binarization.None && o.BinarizeSeed != null) return "--binarize-seed needs --binarize fixed or dynamic.";
         if (resume != null && !Directory.Exists(resume)) return $"--resume: {resume} is not a folder.";
         if (resume != null && !File.Exists(Path.Combine(resume, "checkpoint.bin")))
             return $"--resume: {resume} has no checkpoint.bin (the run never finished an epoch, or it is not a run folder).";

@@ -35,6 +35,7 @@ public static class TrainJob
         var files = await data.EnsureAsync();
         using var train = MnistDataset.Load(files[MnistFile.TrainImages], files[MnistFile.TrainLabels], options.TrainLimit);
         using var test = MnistDataset.Load(files[MnistFile.TestImages], files[MnistFile.TestLabels], options.TestLimit);
+        BinarizeForRun(options, train, test);
 
         using var run = resume != null
             ? RunDirectory.Open(resume)
@@ -89,6 +90,19 @@ public static class TrainJob
             default:
                 return 1;
         }
+    }
+
+    /// <summary>Fixed: both splits once. Dynamic: the test set once (so test losses compare across epochs), the
+    /// training batches as they are drawn (<see cref="Trainer"/>). `evaluate` calls this too, so it scores the
+    /// very pixels the run was tested on.</summary>
+    public static void BinarizeForRun(TrainOptions options, MnistDataset? train, MnistDataset test)
+    {
+        if (options.Binarize == Binarization.None)
+            return;
+        long seed = options.BinarizeSeed ?? options.Seed;
+        if (options.Binarize == Binarization.Fixed)
+            train?.BinarizeFixed(seed, SeedStreams.Stream.BinarizeTrainSet);
+        test.BinarizeFixed(seed, SeedStreams.Stream.BinarizeTestSet);
     }
 
     static TrainingOutcome RunWithProgressBar(Trainer trainer, CheckpointState? state)
@@ -153,6 +167,8 @@ public static class TrainJob
         _ when option == cli.Seed => o.Seed.ToString(),
         _ when option == cli.TrainLimit => o.TrainLimit?.ToString() ?? "all",
         _ when option == cli.TestLimit => o.TestLimit?.ToString() ?? "all",
+        _ when option == cli.Binarize => o.Binarize.ToString().ToLowerInvariant(),
+        _ when option == cli.BinarizeSeed => o.BinarizeSeed?.ToString() ?? "none",
         _ => "?",
     };
 }

@@ -32,7 +32,16 @@ public sealed class MnistDataset : IDisposable
     public int Count { get; }
 
     /// <summary>uint8 [N, 784].</summary>
-    public Tensor Images { get; }
+    public Tensor Images { get; private set; }
+
+    /// <summary>Replaces the grey levels by a fixed stochastic binarisation (0/255) drawn from
+    /// <paramref name="seed"/>; <paramref name="split"/> keeps the train and test draws independent.</summary>
+    public void BinarizeFixed(long seed, Training.SeedStreams.Stream split)
+    {
+        var binary = Binarizer.Fixed(Images, seed, split);
+        Images.Dispose();
+        Images = binary;
+    }
 
     /// <summary>uint8 [N].</summary>
     public Tensor Labels { get; }

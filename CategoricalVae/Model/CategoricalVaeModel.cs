@@ -58,8 +58,16 @@ public sealed class CategoricalVaeModel : nn.Module<Tensor, (Tensor Reconstructi
     public Tensor Decode(Tensor z)
     {
         using var scope = NewDisposeScope();
+        return nn.functional.sigmoid(DecodeLogits(z)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Pre-sigmoid pixel logits [B, 784]; likelihoods computed from these stay finite where the
+    /// sigmoid saturates to exactly 0 or 1 in float32.</summary>
+    public Tensor DecodeLogits(Tensor z)
+    {
+        using var scope = NewDisposeScope();
         var h = nn.functional.relu(fc5.forward(nn.functional.relu(fc4.forward(z))));
-        return nn.functional.sigmoid(fc6.forward(h)).MoveToOuterDisposeScope();
+        return fc6.forward(h).MoveToOuterDisposeScope();
     }
 
     public override (Tensor Reconstruction, Tensor Posterior) forward(Tensor x)

@@ -13,6 +13,10 @@ public static class SeedStreams
         TrainNoise = 2,
         EvalNoise = 3,
         PriorSamples = 4,
+        BinarizeTrainSet = 5,
+        BinarizeTestSet = 6,
+        BinarizeBatch = 7,
+        Evaluation = 8,
     }
 
     public static ulong For(long seed, int epoch, Stream stream)

@@ -1,3 +1,4 @@
+using CategoricalVae.Data;
 using CategoricalVae.Model;
 
 namespace CategoricalVae.Training;
@@ -28,6 +29,10 @@ public sealed record TrainOptions
     public int? TestLimit { get; init; }
     public bool Offline { get; init; }
     public bool TensorBoard { get; init; } = true;
+    public Binarization Binarize { get; init; } = Binarization.None;
+
+    /// <summary>Seed of the binarisation thresholds (set whenever <see cref="Binarize"/> is not None).</summary>
+    public long? BinarizeSeed { get; init; }
 
     public string Mode => Hard ? "hard" : "soft";
 

@@ -172,6 +172,7 @@ public sealed class Trainer : IDisposable
         TimeSpan artifactsAtStart = _artifactClock.Elapsed;
         double priorSeconds = start.PartialSeconds;
         using var permutation = _train.Shuffle(NewGenerator(epoch, SeedStreams.Stream.Shuffle));
+        using var binarizeNoise = NewGenerator(epoch, SeedStreams.Stream.BinarizeBatch);
         outcome = TrainingOutcome.Completed;
 
         int b = first;
@@ -186,6 +187,11 @@ public sealed class Trainer : IDisposable
             long offset = (long)b * _o.BatchSize;
             long length = Math.Min(_o.BatchSize, _train.Count - offset);
             var x = _train.Batch(permutation.narrow(0, offset, length)).to(_device);
+            if (_o.Binarize == Binarization.Dynamic)
+            {
+                binarizeNoise.manual_seed((long)Binarizer.BatchSeed(_o.BinarizeSeed ?? _o.Seed, epoch, b));
+                x = Binarizer.Sample(x, binarizeNoise);
+            }
             _model.Sampler.Temperature = _schedule.Temperature(step, b);
 
             _optimizer.zero_grad();

@@ -1,0 +1,128 @@
+using CategoricalVae.Evaluation;
+using CategoricalVae.Model;
+using Xunit;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace CategoricalVae.Tests.Evaluation;
+
+/// <summary>
+/// A model with 2 latents × 3 categories has 9 codes, so log p(x) = log Σ_z p(x|z) p(z) and the exact ELBO
+/// Σ_z q(z|x) log p(x|z) − KL(q ‖ p) can be enumerated and the sampled estimators checked against them.
+/// </summary>
+public class DiscreteBoundTests
+{
+    const int Latents = 2, Categories = 3, Images = 4;
+    readonly ITestOutputHelper _out;
+
+    public DiscreteBoundTests(ITestOutputHelper output) => _out = output;
+
+    /// <summary>Random weights, with the encoder's logits and decoder's pixel logits scaled up so that q is far
+    /// from uniform and from the true posterior: the gap log p(x) − ELBO is then several nats, not a rounding error.</summary>
+    static CategoricalVaeModel TinyModel()
+    {
+        manual_seed(11);
+        var model = new CategoricalVaeModel(Latents, Categories, new Generator(1));
+        using (no_grad())
+        {
+            foreach (var (name, p) in model.named_parameters())
+            {
+                if (name.StartsWith("fc3.")) p.mul_(8);
+                if (name.StartsWith("fc6.")) p.mul_(6);
+            }
+        }
+        model.eval();
+        return model;
+    }
+
+    static Tensor BinaryImages() =>
+        rand([Images, 784], generator: new Generator(5)).lt(0.3).to(ScalarType.Float32);
+
+    /// <summary>Exact log p(x) and ELBO per image [Images], float64, by summing over all 9 codes.</summary>
+    static (double[] LogPx, double[] Elbo) Enumerate(CategoricalVaeModel model, Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        int codes = (int)Math.Pow(Categories, Latents);
+        var z = zeros(codes, Latents, Categories);
+        var logQ = model.Encode(x).log_softmax(-1).to(ScalarType.Float64);     // [B, L, K]
+        var logQz = zeros([Images, codes], ScalarType.Float64);
+        for (int c = 0; c < codes; c++)
+        {
+            int rest = c;
+            for (int l = 0; l < Latents; l++, rest /= Categories)
+            {
+                z[c, l, rest % Categories] = tensor(1f);
+                logQz[TensorIndex.Colon, c] += logQ[TensorIndex.Colon, l, rest % Categories];
+            }
+        }
+        var logPxz = DiscreteBound.LogBernoulli(model.DecodeLogits(z.view(codes, -1)).unsqueeze(0), x.unsqueeze(1)).to(ScalarType.Float64); // [B, codes]
+        double logPrior = -Latents * Math.Log(Categories);
+        var logPx = (logPxz + logPrior).logsumexp(1);
+        var elbo = (logQz.exp() * (logPxz + logPrior - logQz)).sum(1);
+        return (logPx.data<double>().ToArray(), elbo.data<double>().ToArray());
+    }
+
+    /// <summary>Mean and standard error over <paramref name="repeats"/> independent estimates per image.</summary>
+    static (double[] Mean, double[] Se, double[] ElboMean, double[] ElboSe) Repeat(CategoricalVaeModel model, Tensor x, int samples, int repeats, ulong seed)
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(seed);
+        int perCall = Math.Max(1, 4000 / samples);
+        var iw = new List<Tensor>();
+        var elbo = new List<Tensor>();
+        for (int done = 0; done < repeats; done += perCall)
+        {
+            int n = Math.Min(perCall, repeats - done);
+            var (e, w) = DiscreteBound.Estimate(model, x.repeat(n, 1), samples, generator);
+            iw.Add(w.view(n, Images));
+            elbo.Add(e.view(n, Images));
+        }
+        var all = cat(iw, 0);
+        var allElbo = cat(elbo, 0);
+        double[] Get(Tensor t) => t.data<double>().ToArray();
+        return (Get(all.mean([0])), Get(all.std(0L) / Math.Sqrt(repeats)), Get(allElbo.mean([0])), Get(allElbo.std(0L) / Math.Sqrt(repeats)));
+    }
+
+    [Fact]
+    public void With_one_sample_the_IW_bound_and_the_ELBO_estimator_both_average_to_the_exact_ELBO()
+    {
+        using var model = TinyModel();
+        using var x = BinaryImages();
+        var (logPx, exactElbo) = Enumerate(model, x);
+        var (iw, iwSe, elbo, elboSe) = Repeat(model, x, samples: 1, repeats: 40_000, seed: 21);
+        for (int i = 0; i < Images; i++)
+        {
+            _out.WriteLine($"image {i}: log p(x) {logPx[i]:F3}, exact ELBO {exactElbo[i]:F3}, IW(m=1) {iw[i]:F3} ± {iwSe[i]:F3}, ELBO estimator {elbo[i]:F3} ± {elboSe[i]:F3}");
+            Assert.True(logPx[i] - exactElbo[i] > 1.0, $"image {i}: gap {logPx[i] - exactElbo[i]:F3} nats is too small to test anything");
+            Assert.True(Math.Abs(iw[i] - exactElbo[i]) < 4 * iwSe[i], $"image {i}: IW(m=1) {iw[i]:F4} ± {iwSe[i]:F4} vs exact ELBO {exactElbo[i]:F4}");
+            Assert.True(Math.Abs(elbo[i] - exactElbo[i]) < 4 * elboSe[i], $"image {i}: ELBO estimator {elbo[i]:F4} ± {elboSe[i]:F4} vs exact {exactElbo[i]:F4}");
+        }
+    }
+
+    [Fact]
+    public void The_IW_bound_rises_with_the_number_of_samples_towards_the_exact_log_likelihood()
+    {
+        using var model = TinyModel();
+        using var x = BinaryImages();
+        var (logPx, exactElbo) = Enumerate(model, x);
+        int[] ms = [1, 4, 32, 1000];
+        var results = ms.Select((m, j) => Repeat(model, x, m, repeats: m == 1000 ? 60 : 3000, seed: 100 + (ulong)j)).ToArray();
+        for (int i = 0; i < Images; i++)
+        {
+            _out.WriteLine($"image {i}: exact ELBO {exactElbo[i]:F3}, log p(x) {logPx[i]:F3}; "
+                + string.Join(", ", ms.Select((m, j) => $"IW(m={m}) {results[j].Mean[i]:F3} ± {results[j].Se[i]:F3}")));
+            for (int j = 1; j < ms.Length; j++)
+            {
+                double rise = results[j].Mean[i] - results[j - 1].Mean[i];
+                double se = Math.Sqrt(Math.Pow(results[j].Se[i], 2) + Math.Pow(results[j - 1].Se[i], 2));
+                Assert.True(rise > 3 * se, $"image {i}: IW(m={ms[j]}) does not rise above IW(m={ms[j - 1]}): {rise:F4} ± {se:F4}");
+            }
+            foreach (var (m, r) in ms.Zip(results))
+                Assert.True(r.Mean[i] < logPx[i] + 4 * r.Se[i], $"image {i}: IW(m={m}) {r.Mean[i]:F4} above log p(x) {logPx[i]:F4}");
+            double last = results[^1].Mean[i];
+            Assert.True(logPx[i] - last < 0.05 * (logPx[i] - exactElbo[i]),
+                $"image {i}: IW(m=1000) {last:F4} closes less than 95% of the gap from ELBO {exactElbo[i]:F4} to log p(x) {logPx[i]:F4}");
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using CategoricalVae.Data;
+using CategoricalVae.Model;
+using CategoricalVae.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CategoricalVae.Evaluation;
+
+/// <summary>Runs <see cref="DiscreteBound"/> and the relaxed training loss over a test set, batch by batch.</summary>
+public sealed class Evaluator
+{
+    public required CategoricalVaeModel Model { get; init; }
+    public required int Samples { get; init; }
+
+    /// <summary>Seed of the one-hot samples of the bounds.</summary>
+    public required long Seed { get; init; }
+
+    /// <summary>Seed of the relaxed pass's noise. Given the run's evaluation stream for the checkpoint's epoch
+    /// (and the run's batch size), the relaxed loss reproduces that epoch's test_loss in metrics.csv.</summary>
+    public required ulong RelaxedNoiseSeed { get; init; }
+    public int ImagesPerBatch { get; init; } = 100;
+    public required Device Device { get; init; }
+
+    /// <summary>Called with (images done, images in all) after each batch.</summary>
+    public Action<int, int>? Progress { get; init; }
+
+    public sealed record Result(EvaluationReport.Estimate Elbo, EvaluationReport.Estimate ImportanceWeighted, double Kl, EvaluationReport.RelaxedLoss Relaxed);
+
+    public Result Run(MnistDataset test, double temperature, bool hard)
+    {
+        Model.eval();
+        var elbo = new double[test.Count];
+        var iw = new double[test.Count];
+        double klSum = 0;
+        // Separate streams, so the relaxed pass does not shift the one-hot samples (and vice versa).
+        Device? generatorDevice = Device.type == DeviceType.CUDA ? Device : null;
+        using var boundNoise = new Generator(SeedStreams.For(Seed, 0, SeedStreams.Stream.Evaluation) & 0x7FFF_FFFF_FFFF_FFFFUL, generatorDevice);
+        using var relaxedNoise = new Generator(RelaxedNoiseSeed & 0x7FFF_FFFF_FFFF_FFFFUL, generatorDevice);
+        var sums = new LossAccumulator();
+        var previousGenerator = Model.Sampler.Generator;
+        (double previousTemperature, bool previousHard) = (Model.Sampler.Temperature, Model.Sampler.Hard);
+        Model.Sampler.Generator = relaxedNoise;
+        Model.Sampler.Temperature = temperature;
+        Model.Sampler.Hard = hard;
+        try
+        {
+            using var _ = no_grad();
+            for (int offset = 0; offset < test.Count; offset += ImagesPerBatch)
+            {
+                using var scope = NewDisposeScope();
+                int length = Math.Min(ImagesPerBatch, test.Count - offset);
+                var x = test.Slice(offset, length).to(Device);
+                var (e, w) = DiscreteBound.Estimate(Model, x, Samples, boundNoise);
+                e.cpu().data<double>().CopyTo(elbo, offset);
+                w.cpu().data<double>().CopyTo(iw, offset);
+                var logQ = Model.Encode(x).log_softmax(-1);
+                klSum += (logQ.exp() * (logQ + Math.Log(Model.Categories))).sum().ToDouble();
+
+                var (reconstruction, posterior) = Model.forward(x);
+                using var loss = VaeLoss.Compute(reconstruction, x, posterior, Model.Categories);
+                sums.Add(loss.Total.ToDouble(), loss.Bce.ToDouble(), loss.Kl.ToDouble(), length);
+                Progress?.Invoke(offset + length, test.Count);
+            }
+        }
+        finally
+        {
+            Model.Sampler.Generator = previousGenerator;
+            (Model.Sampler.Temperature, Model.Sampler.Hard) = (previousTemperature, previousHard);
+        }
+        var means = sums.Means;
+        return new Result(Summarise(elbo), Summarise(iw), klSum / test.Count,
+            new EvaluationReport.RelaxedLoss(temperature, means.Loss, means.Bce, means.Kl));
+    }
+
+    /// <summary>Mean and its standard error (sample standard deviation / √n) over test images.</summary>
+    public static EvaluationReport.Estimate Summarise(IReadOnlyList<double> values)
+    {
+        double mean = values.Average();
+        if (values.Count < 2)
+            return new(mean, double.NaN);
+        double variance = values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1);
+        return new(mean, Math.Sqrt(variance / values.Count));
+    }
+}
