@@ -28,7 +28,7 @@ public class BenchCommandTests
         foreach (string positive in new[] { "floor_ms_per_step", "train_ms_per_step", "eval_seconds", "artifact_seconds", "startup_seconds", "peak_rss_mb" })
             Assert.True(root.GetProperty(positive).GetDouble() > 0, positive);
         Assert.Equal(200, root.GetProperty("eval_examples").GetInt32());
-        foreach (string phase in new[] { "batch_ms", "forward_loss_ms", "backward_ms", "gradient_check_ms", "optimizer_ms" })
+        foreach (string phase in new[] { "batch_ms", "forward_loss_ms", "backward_ms", "gradient_check_ms", "optimizer_ms", "stock_adam_ms" })
             Assert.True(root.GetProperty("phases").GetProperty(phase).GetDouble() > 0, phase);
         Assert.DoesNotContain(Directory.GetDirectories(Path.GetTempPath(), "categoricalvae-bench-*"), d => Directory.GetCreationTimeUtc(d) > DateTime.UtcNow.AddMinutes(-5));
     }

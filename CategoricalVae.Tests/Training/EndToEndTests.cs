@@ -102,6 +102,20 @@ public class EndToEndTests
         Assert.NotEqual(a[1][6], c[1][6]);
     }
 
+    [Fact]
+    public void The_fused_Adam_gives_exactly_the_losses_of_TorchSharps_stock_Adam()
+    {
+        using var dir = new TempDir();
+        string[] common = ["--epochs", "2", "--train-limit", "2000", "--test-limit", "300", "--no-tensorboard"];
+        var fused = CliRunner.Run(dir.Path, Args("fused", common));
+        Assert.True(fused.ExitCode == 0, fused.Stdout + fused.Stderr);
+        var stock = CliRunner.Run(dir.Path, Args("stock", [.. common, "--stock-adam"]));
+        Assert.True(stock.ExitCode == 0, stock.Stdout + stock.Stderr);
+        var a = RunFolder.LossColumns(RunFolder.Single(dir.File("fused")));
+        Assert.Equal(2, a.Count);
+        Assert.Equal(a, RunFolder.LossColumns(RunFolder.Single(dir.File("stock"))));
+    }
+
     [Theory]
     [InlineData(15)] // mid-epoch 2 (10 batches per epoch)
     [InlineData(10)] // exactly at the end of epoch 1

@@ -48,6 +48,7 @@ public sealed record BenchReport
             ("start-up to first step", $"{StartupSeconds:F2} s  (target ≤ 3)"),
             ("peak RSS", $"{PeakRssMb:F0} MB  (target ≤ 1024)"),
             ("step breakdown", $"batch {Phases.BatchMs:F2} + forward/loss {Phases.ForwardLossMs:F2} + backward {Phases.BackwardMs:F2} + gradient check {Phases.GradientCheckMs:F2} + Adam {Phases.OptimizerMs:F2} ms"),
+            ("Adam: fused vs stock", $"{Phases.OptimizerMs:F2} ms vs {Phases.StockAdamMs:F2} ms per step (TorchSharp's optim.Adam, same results)"),
         };
         int width = rows.Max(r => r.Item1.Length);
         var text = new StringBuilder();

@@ -11,16 +11,24 @@ namespace CategoricalVae.Benchmarks;
 /// </summary>
 public static class StepBreakdown
 {
-    public sealed record Phases(double BatchMs, double ForwardLossMs, double BackwardMs, double GradientCheckMs, double OptimizerMs);
+    /// <param name="StockAdamMs">The same optimizer step through TorchSharp's stock Adam (measured in a second loop).</param>
+    public sealed record Phases(double BatchMs, double ForwardLossMs, double BackwardMs, double GradientCheckMs, double OptimizerMs, double StockAdamMs);
 
     public static Phases Measure(int batch, int latentDim, int categories, bool hard, int steps, int warmup = 20)
+    {
+        var fused = MeasureWith(true, batch, latentDim, categories, hard, steps, warmup);
+        var stock = MeasureWith(false, batch, latentDim, categories, hard, steps, warmup);
+        return fused with { StockAdamMs = stock.OptimizerMs };
+    }
+
+    static Phases MeasureWith(bool fusedAdam, int batch, int latentDim, int categories, bool hard, int steps, int warmup)
     {
         using var scope = NewDisposeScope();
         manual_seed(1);
         using var model = new CategoricalVaeModel(latentDim, categories, new Generator(2));
         model.Sampler.Hard = hard;
         model.train();
-        using var optimizer = optim.Adam(model.parameters(), 1e-3);
+        using var optimizer = new Training.FusedAdam(model.parameters(), 1e-3, fused: fusedAdam);
         var data = randint(0, 256, [batch * 10, 784], dtype: ScalarType.Byte, generator: new Generator(3));
         var perm = arange(batch * 10);
         var clocks = new Stopwatch[5].Select(_ => new Stopwatch()).ToArray();
@@ -57,6 +65,6 @@ public static class StepBreakdown
             clocks[4].Stop();
         }
         double Ms(int k) => clocks[k].Elapsed.TotalMilliseconds / steps;
-        return new Phases(Ms(0), Ms(1), Ms(2), Ms(3), Ms(4));
+        return new Phases(Ms(0), Ms(1), Ms(2), Ms(3), Ms(4), double.NaN);
     }
 }

@@ -38,13 +38,15 @@ public sealed class TrainCommandLine
     public readonly Option<Binarization> Binarize = new("--binarize") { Description = "none: grey levels (the source); fixed: binarise once from a seeded draw (the paper); dynamic: re-draw every training batch", DefaultValueFactory = _ => Binarization.None };
     public readonly Option<long?> BinarizeSeed = new("--binarize-seed") { Description = "Seed of the binarisation thresholds (default: --seed); recorded in config.json" };
 
+    public readonly Option<bool> StockAdam = new("--stock-adam") { Description = "Use TorchSharp's stock Adam step instead of the fused one (same update rule, ≈4 ms/step slower; for checking)" };
+
     public static int DefaultThreads => Environment.ProcessorCount;
 
     public IEnumerable<Option> All =>
     [
         Epochs, BatchSize, Lr, Hard, Temperature, TempMin, AnnealRate, AnnealEvery, AnnealScheduleKind, LatentDim,
         Categories, NoLogitRelu, Seed, LogInterval, Device, Threads, DataDir, RunsDir, Name, TrainLimit, TestLimit, Resume, Force, Offline, NoTensorBoard,
-        Binarize, BinarizeSeed,
+        Binarize, BinarizeSeed, StockAdam,
     ];
 
     /// <summary>Options that define the model or its training; --resume refuses values that differ from the run's.</summary>
@@ -77,6 +79,7 @@ public sealed class TrainCommandLine
         Offline = p.GetValue(Offline),
         TensorBoard = !p.GetValue(NoTensorBoard),
         Binarize = p.GetValue(Binarize),
+        StockAdam = p.GetValue(StockAdam),
         // Kept when given with --binarize none so Validate can refuse the combination.
         BinarizeSeed = p.GetValue(BinarizeSeed) ?? (p.GetValue(Binarize) == Binarization.None ? null : p.GetValue(Seed)),
     };

@@ -148,6 +148,7 @@ public static class TrainJob
             Offline = given.Offline,
             LogInterval = given.LogInterval,
             TensorBoard = given.TensorBoard,
+            StockAdam = given.StockAdam,
         };
     }
 

@@ -31,6 +31,9 @@ public sealed record TrainOptions
     public bool TensorBoard { get; init; } = true;
     public Binarization Binarize { get; init; } = Binarization.None;
 
+    /// <summary>TorchSharp's stock Adam step instead of <see cref="FusedAdam"/> (same rule, slower; for checking).</summary>
+    public bool StockAdam { get; init; }
+
     /// <summary>Seed of the binarisation thresholds (set whenever <see cref="Binarize"/> is not None).</summary>
     public long? BinarizeSeed { get; init; }
 

@@ -23,7 +23,7 @@ public sealed class Trainer : IDisposable
     readonly Device _device;
     readonly TemperatureSchedule _schedule;
     readonly CategoricalVaeModel _model;
-    readonly TorchSharp.Modules.Adam _optimizer;
+    readonly FusedAdam _optimizer;
     readonly RunArtifacts _artifacts;
     readonly TensorBoardLog? _tensorBoard;
     // Runs only while pictures, metrics, checkpoints or event files are written, so training and evaluation
@@ -44,7 +44,7 @@ public sealed class Trainer : IDisposable
         _model = new CategoricalVaeModel(options.LatentDim, options.Categories, NewGenerator(0, SeedStreams.Stream.TrainNoise), options.ReluOnLogits);
         _model.to(device);
         _model.Sampler.Hard = options.Hard;
-        _optimizer = optim.Adam(_model.parameters(), options.LearningRate);
+        _optimizer = new FusedAdam(_model.parameters(), options.LearningRate, fused: !options.StockAdam);
         _artifacts = new RunArtifacts(run, _model);
         _tensorBoard = options.TensorBoard ? new TensorBoardLog(run) : null;
     }
@@ -84,7 +84,7 @@ public sealed class Trainer : IDisposable
     {
         var state = resumeFrom ?? new CheckpointState { LatentDim = _o.LatentDim, Categories = _o.Categories, Hard = _o.Hard };
         if (resumeFrom != null)
-            Checkpoint.Load(_run.CheckpointFile, _model, _optimizer);
+            Checkpoint.Load(_run.CheckpointFile, _model, _optimizer.Inner);
 
         var history = MetricsCsv.Read(_run.MetricsFile);
         for (int epoch = state.EpochsCompleted + 1; epoch <= _o.Epochs; epoch++)
@@ -97,7 +97,7 @@ public sealed class Trainer : IDisposable
 
             if (outcome == TrainingOutcome.Interrupted)
             {
-                Checkpoint.Save(_run.CheckpointFile, result!.Value.State, _model, _optimizer);
+                Checkpoint.Save(_run.CheckpointFile, result!.Value.State, _model, _optimizer.Inner);
                 _log.Information("Stopped by request during epoch {Epoch} after {Batches} batches; checkpoint written. Resume with: --resume \"{Run}\"",
                     epoch, result.Value.State.BatchesDoneInEpoch, _run.Path);
                 return outcome;
@@ -138,7 +138,7 @@ public sealed class Trainer : IDisposable
                 PartialLoss = 0, PartialBce = 0, PartialKl = 0, PartialExamples = 0, PartialSeconds = 0,
                 NoiseGeneratorState = [], WrittenUtc = DateTime.UtcNow,
             };
-            Artifact(() => Checkpoint.Save(_run.CheckpointFile, state, _model, _optimizer));
+            Artifact(() => Checkpoint.Save(_run.CheckpointFile, state, _model, _optimizer.Inner));
             LastEpochTimings = new EpochTimings(train.Seconds, evalSeconds, train.Examples / Math.Max(train.Seconds, 1e-9),
                 (_artifactClock.Elapsed - train.ArtifactsAtStart).TotalSeconds);
             _log.Debug("Epoch {Epoch}: training {Train:F2} s, evaluation {Eval:F2} s, artifacts {Artifacts:F2} s",
