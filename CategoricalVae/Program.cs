@@ -5,6 +5,7 @@ using CategoricalVae.Native;
 using CategoricalVae.Training;
 
 MallocTuning.Apply();
+OpenMpSpin.Apply();
 
 var cli = new TrainCommandLine();
 var root = new RootCommand("Categorical VAE (Gumbel-Softmax) on MNIST. Without a subcommand: train one run into --runs-dir.");

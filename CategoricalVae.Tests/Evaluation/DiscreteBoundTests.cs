@@ -74,7 +74,7 @@ public class DiscreteBoundTests
         for (int done = 0; done < repeats; done += perCall)
         {
             int n = Math.Min(perCall, repeats - done);
-            var (e, w) = DiscreteBound.Estimate(model, x.repeat(n, 1), samples, generator);
+            var (e, w, _) = DiscreteBound.Estimate(model, x.repeat(n, 1), samples, generator);
             iw.Add(w.view(n, Images));
             elbo.Add(e.view(n, Images));
         }

@@ -12,9 +12,9 @@ public static class DiscreteBound
 {
     /// <summary>Per-example estimates for x [B, 784] (targets in [0, 1]) from m samples each:
     /// ELBO = mean_i log p(x|z_i) − KL(q(z|x) ‖ p(z)) with the KL analytic, and the importance-weighted bound
-    /// log (1/m) Σ_i p(x|z_i) p(z_i) / q(z_i|x). Both [B], float64. Samples are decoded
+    /// log (1/m) Σ_i p(x|z_i) p(z_i) / q(z_i|x), and the analytic KL. All [B], float64. Samples are decoded
     /// <paramref name="rowsPerChunk"/> at a time so memory stays bounded for any m.</summary>
-    public static (Tensor Elbo, Tensor ImportanceWeighted) Estimate(CategoricalVaeModel model, Tensor x, int samples, Generator generator, int rowsPerChunk = 5000)
+    public static (Tensor Elbo, Tensor ImportanceWeighted, Tensor Kl) Estimate(CategoricalVaeModel model, Tensor x, int samples, Generator generator, int rowsPerChunk = 5000)
     {
         if (samples < 1) throw new ArgumentOutOfRangeException(nameof(samples));
         using var scope = NewDisposeScope();
@@ -46,7 +46,7 @@ public static class DiscreteBound
         }
         var elbo = reconstructionSum / samples - kl;
         var iw = logWeights.logsumexp(1) - Math.Log(samples);
-        return (elbo.MoveToOuterDisposeScope(), iw.MoveToOuterDisposeScope());
+        return (elbo.MoveToOuterDisposeScope(), iw.MoveToOuterDisposeScope(), kl.MoveToOuterDisposeScope());
     }
 
     /// <summary>Σ over pixels of x·log σ(a) + (1−x)·log(1−σ(a)) = x·a − softplus(a), finite for any a.

@@ -50,11 +50,10 @@ public sealed class Evaluator
                 using var scope = NewDisposeScope();
                 int length = Math.Min(ImagesPerBatch, test.Count - offset);
                 var x = test.Slice(offset, length).to(Device);
-                var (e, w) = DiscreteBound.Estimate(Model, x, Samples, boundNoise);
+                var (e, w, kl) = DiscreteBound.Estimate(Model, x, Samples, boundNoise);
                 e.cpu().data<double>().CopyTo(elbo, offset);
                 w.cpu().data<double>().CopyTo(iw, offset);
-                var logQ = Model.Encode(x).log_softmax(-1);
-                klSum += (logQ.exp() * (logQ + Math.Log(Model.Categories))).sum().ToDouble();
+                klSum += kl.sum().ToDouble();
 
                 var (reconstruction, posterior) = Model.forward(x);
                 using var loss = VaeLoss.Compute(reconstruction, x, posterior, Model.Categories);

@@ -19,6 +19,7 @@ public sealed class FusedAdam : IDisposable
     readonly Parameter[] _parameters;
     readonly double _lr, _beta1, _beta2, _eps;
     readonly Tensor?[] _scratch;
+    readonly int _threads = torch.get_num_threads();
 
     public FusedAdam(IEnumerable<Parameter> parameters, double lr, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, bool fused = true)
     {
@@ -68,62 +69,90 @@ public sealed class FusedAdam : IDisposable
     /// libtorch's float32 arithmetic step for step, so the result is bit-identical to TorchSharp's step (tested):
     /// scalars rounded from double as its kernels do, the fused multiply-adds its add and addcmul kernels compile
     /// to (x86-64 with FMA; elsewhere results may differ at float rounding), and libtorch's own square root
-    /// (MKL's, which is not correctly rounded), run in place on a preallocated copy of v between the two passes.</summary>
-    static void Update(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor scratch, double beta1, double beta2, double stepSize, double sqrtBias2, double eps)
+    /// (MKL's, which is not correctly rounded), run in place on a preallocated copy of v between the two passes.
+    /// Large tensors are split across the libtorch thread count: the passes are memory-bound.</summary>
+    unsafe void Update(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor scratch, double beta1, double beta2, double stepSize, double sqrtBias2, double eps)
     {
-        Span<float> p = MemoryMarshal.Cast<byte, float>(param.bytes);
-        Span<float> g = MemoryMarshal.Cast<byte, float>(grad.bytes);
-        Span<float> m = MemoryMarshal.Cast<byte, float>(expAvg.bytes);
-        Span<float> v = MemoryMarshal.Cast<byte, float>(expAvgSq.bytes);
-        Span<float> d = MemoryMarshal.Cast<byte, float>(scratch.bytes);
-        int n = p.Length;
-        if (g.Length != n || m.Length != n || v.Length != n || d.Length != n)
+        int n = (int)param.numel();
+        if (grad.numel() != n || expAvg.numel() != n || expAvgSq.numel() != n || scratch.numel() != n)
             throw new InvalidOperationException("Adam state does not match its parameter's size.");
-        float b1 = (float)beta1, a1 = (float)(1 - beta1), b2 = (float)beta2, a2 = (float)(1 - beta2);
-        float step = (float)-stepSize, bias = (float)sqrtBias2, e = (float)eps;
-        bool vectorise = Vector.IsHardwareAccelerated;
-        int vectorised = vectorise ? n - n % Vector<float>.Count : 0;
-
-        int i = 0;
-        if (vectorise)
+        var k = new Kernel
         {
-            var vb1 = new Vector<float>(b1); var va1 = new Vector<float>(a1);
-            var vb2 = new Vector<float>(b2); var va2 = new Vector<float>(a2);
-            ref float rg = ref MemoryMarshal.GetReference(g), rm = ref MemoryMarshal.GetReference(m);
-            ref float rv = ref MemoryMarshal.GetReference(v), rd = ref MemoryMarshal.GetReference(d);
-            for (; i < vectorised; i += Vector<float>.Count)
-            {
-                var gi = Vector.LoadUnsafe(ref rg, (nuint)i);
-                var mi = Vector.FusedMultiplyAdd(gi, va1, Vector.LoadUnsafe(ref rm, (nuint)i) * vb1);
-                var vi = Vector.FusedMultiplyAdd(va2 * gi, gi, Vector.LoadUnsafe(ref rv, (nuint)i) * vb2);
-                mi.StoreUnsafe(ref rm, (nuint)i);
-                vi.StoreUnsafe(ref rv, (nuint)i);
-                vi.StoreUnsafe(ref rd, (nuint)i);
-            }
-        }
-        for (; i < n; i++)
-        {
-            float gi = g[i];
-            m[i] = MathF.FusedMultiplyAdd(a1, gi, m[i] * b1);
-            d[i] = v[i] = MathF.FusedMultiplyAdd(a2 * gi, gi, v[i] * b2);
-        }
-
+            P = Pointer(param), G = Pointer(grad), M = Pointer(expAvg), V = Pointer(expAvgSq), D = Pointer(scratch),
+            Beta1 = (float)beta1, OneMinusBeta1 = (float)(1 - beta1), Beta2 = (float)beta2, OneMinusBeta2 = (float)(1 - beta2),
+            Step = (float)-stepSize, Bias = (float)sqrtBias2, Eps = (float)eps,
+        };
+        int parts = n >= ParallelThreshold ? Math.Max(1, _threads) : 1;
+        ForParts(n, parts, k.Moments);
         scratch.sqrt_();
+        ForParts(n, parts, k.Parameters);
+    }
 
-        i = 0;
-        if (vectorise)
+    /// <summary>Below this many elements a second thread costs more than it saves.</summary>
+    const int ParallelThreshold = 1 << 16;
+
+    static void ForParts(int n, int parts, Action<int, int> body)
+    {
+        if (parts == 1)
         {
-            var vstep = new Vector<float>(step); var vbias = new Vector<float>(bias); var veps = new Vector<float>(e);
-            ref float rp = ref MemoryMarshal.GetReference(p), rm = ref MemoryMarshal.GetReference(m), rd = ref MemoryMarshal.GetReference(d);
-            for (; i < vectorised; i += Vector<float>.Count)
+            body(0, n);
+            return;
+        }
+        int chunk = (n / parts + Vector<float>.Count - 1) / Vector<float>.Count * Vector<float>.Count;
+        Parallel.For(0, parts, part => body(Math.Min(n, part * chunk), Math.Min(n, (part + 1) * chunk)));
+    }
+
+    static unsafe float* Pointer(Tensor t) =>
+        (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+
+    /// <summary>The two passes over [start, end) of native float arrays (libtorch's memory never moves).</summary>
+    unsafe sealed class Kernel
+    {
+        public float* P, G, M, V, D;
+        public float Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, Step, Bias, Eps;
+
+        /// <summary>m and v, and v copied to D for libtorch's square root.</summary>
+        public void Moments(int start, int end)
+        {
+            int i = start;
+            if (Vector.IsHardwareAccelerated)
             {
-                var denom = Vector.LoadUnsafe(ref rd, (nuint)i) / vbias + veps;
-                var pi = Vector.LoadUnsafe(ref rp, (nuint)i) + vstep * Vector.LoadUnsafe(ref rm, (nuint)i) / denom;
-                pi.StoreUnsafe(ref rp, (nuint)i);
+                var b1 = new Vector<float>(Beta1); var a1 = new Vector<float>(OneMinusBeta1);
+                var b2 = new Vector<float>(Beta2); var a2 = new Vector<float>(OneMinusBeta2);
+                for (int last = end - Vector<float>.Count; i <= last; i += Vector<float>.Count)
+                {
+                    var g = Vector.Load(G + i);
+                    var m = Vector.FusedMultiplyAdd(g, a1, Vector.Load(M + i) * b1);
+                    var v = Vector.FusedMultiplyAdd(a2 * g, g, Vector.Load(V + i) * b2);
+                    m.Store(M + i);
+                    v.Store(V + i);
+                    v.Store(D + i);
+                }
+            }
+            for (; i < end; i++)
+            {
+                float g = G[i];
+                M[i] = MathF.FusedMultiplyAdd(OneMinusBeta1, g, M[i] * Beta1);
+                D[i] = V[i] = MathF.FusedMultiplyAdd(OneMinusBeta2 * g, g, V[i] * Beta2);
             }
         }
-        for (; i < n; i++)
-            p[i] += step * m[i] / (d[i] / bias + e);
+
+        /// <summary>p from m and D = √v.</summary>
+        public void Parameters(int start, int end)
+        {
+            int i = start;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var step = new Vector<float>(Step); var bias = new Vector<float>(Bias); var eps = new Vector<float>(Eps);
+                for (int last = end - Vector<float>.Count; i <= last; i += Vector<float>.Count)
+                {
+                    var denom = Vector.Load(D + i) / bias + eps;
+                    (Vector.Load(P + i) + step * Vector.Load(M + i) / denom).Store(P + i);
+                }
+            }
+            for (; i < end; i++)
+                P[i] += Step * M[i] / (D[i] / Bias + Eps);
+        }
     }
 
     public void Dispose()
