@@ -16,8 +16,12 @@ root.Subcommands.Add(CompareCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 
-using var stop = StopSignal.ListenToConsole();
-root.SetAction((parse, _) => TrainJob.RunAsync(cli, parse, stop));
+root.SetAction(async (parse, _) =>
+{
+    // Only commands that can stop cleanly intercept Ctrl+C / SIGTERM; the others keep the default (terminate).
+    using var stop = StopSignal.ListenToConsole();
+    return await TrainJob.RunAsync(cli, parse, stop);
+});
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

@@ -57,6 +57,19 @@ public class EvaluateTests
         Assert.Equal(78L, otherReport.BinarizeSeed);
         Assert.True(Math.Abs(otherReport.Relaxed.Loss - lastRow.TestLoss) > 1e-6, "a different binarisation must change the test loss");
 
+        // SIGTERM (as Ctrl+C) stops a long evaluation between batches with exit 130 and writes nothing.
+        if (!OperatingSystem.IsWindows())
+        {
+            using var p = CliRunner.Start(dir.Path, ["evaluate", run, "--data-dir", _mnist.DataDir, "--offline", "--test-limit", "200",
+                "--samples", "20000", "--out", dir.File("stopped.json")]);
+            Assert.StartsWith("Evaluating", p.StandardOutput.ReadLine());
+            CliRunner.Terminate(p);
+            Assert.True(p.WaitForExit(60_000), "evaluate did not stop");
+            Assert.Equal(130, p.ExitCode);
+            Assert.Contains("nothing written", p.StandardError.ReadToEnd());
+            Assert.False(File.Exists(dir.File("stopped.json")));
+        }
+
         var grey = Evaluate(dir, run, "--samples", "1", "--binarize", "none", "--out", dir.File("grey.json"));
         Assert.True(grey.ExitCode == 0, grey.Stdout + grey.Stderr);
         Assert.Contains("not a likelihood", grey.Stdout);

@@ -65,6 +65,7 @@ public static class EvaluateCommand
         torch.set_num_threads(r.Threads);
         var device = DeviceChoice.Resolve(r.Device);
         var clock = Stopwatch.StartNew();
+        using var stop = StopSignal.ListenToConsole();
 
         using var model = new CategoricalVaeModel(trained.LatentDim, trained.Categories, new torch.Generator(1), trained.ReluOnLogits);
         var state = Checkpoint.Load(checkpointFile);
@@ -83,6 +84,7 @@ public static class EvaluateCommand
         {
             Model = model, Samples = r.Samples, Seed = seed, Device = device, ImagesPerBatch = trained.BatchSize,
             RelaxedNoiseSeed = SeedStreams.For(trained.Seed, Math.Max(1, state.EpochsCompleted), SeedStreams.Stream.EvalNoise),
+            StopRequested = () => stop.Requested,
             Progress = (done, total) =>
             {
                 int tenth = done * 10 / total;
@@ -91,7 +93,16 @@ public static class EvaluateCommand
             },
         };
         double temperature = state.Temperature > 0 ? state.Temperature : trained.Temperature;
-        var result = evaluator.Run(test, temperature, trained.Hard);
+        Evaluator.Result result;
+        try
+        {
+            result = evaluator.Run(test, temperature, trained.Hard);
+        }
+        catch (OperationCanceledException e)
+        {
+            Console.Error.WriteLine($"Evaluation stopped by request ({e.Message}); nothing written.");
+            return TrainJob.ExitInterrupted;
+        }
 
         var report = new EvaluationReport
         {

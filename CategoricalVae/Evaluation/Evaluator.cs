@@ -24,6 +24,9 @@ public sealed class Evaluator
     /// <summary>Called with (images done, images in all) after each batch.</summary>
     public Action<int, int>? Progress { get; init; }
 
+    /// <summary>Checked before each batch; when true, <see cref="Run"/> throws <see cref="OperationCanceledException"/>.</summary>
+    public Func<bool>? StopRequested { get; init; }
+
     public sealed record Result(EvaluationReport.Estimate Elbo, EvaluationReport.Estimate ImportanceWeighted, double Kl, EvaluationReport.RelaxedLoss Relaxed);
 
     public Result Run(MnistDataset test, double temperature, bool hard)
@@ -47,6 +50,8 @@ public sealed class Evaluator
             using var _ = no_grad();
             for (int offset = 0; offset < test.Count; offset += ImagesPerBatch)
             {
+                if (StopRequested?.Invoke() == true)
+                    throw new OperationCanceledException($"stopped after {offset} of {test.Count} images");
                 using var scope = NewDisposeScope();
                 int length = Math.Min(ImagesPerBatch, test.Count - offset);
                 var x = test.Slice(offset, length).to(Device);
