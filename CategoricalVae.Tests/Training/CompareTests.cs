@@ -55,12 +55,34 @@ public class CompareTests
         Assert.Contains("no metrics.csv", lines.Single(l => l.StartsWith("e-early")));
 
         string[] csv = File.ReadAllLines(dir.File("table.csv"));
-        Assert.Equal("run,mode,epochs,tau_end,final_test_loss,best_test_loss,best_epoch,final_train_loss,total_seconds,examples_per_second,notes", csv[0]);
-        Assert.Equal("a-soft,soft,3,0.9700,152.00,150.00,2,150.00,24.0,7500,", csv[2]);
-        Assert.StartsWith("b-hard,hard,2,0.9800,140.00,140.00,2,155.00,16.0,7500,", csv[1]);
+        Assert.Equal("run,mode,epochs,tau_end,final_test_loss,best_test_loss,best_epoch,final_train_loss,total_seconds,examples_per_second,neg_elbo,nll,notes", csv[0]);
+        Assert.Equal("a-soft,soft,3,0.9700,152.00,150.00,2,150.00,24.0,7500,-,-,", csv[2]);
+        Assert.StartsWith("b-hard,hard,2,0.9800,140.00,140.00,2,155.00,16.0,7500,-,-,", csv[1]);
 
         using var png = SKBitmap.Decode(Path.Combine(runs, "compare.png"));
         Assert.Equal((1000, 600), (png.Width, png.Height));
+    }
+
+    [Fact]
+    public void Compare_shows_the_bounds_of_evaluated_runs_and_notes_an_unreadable_evaluation()
+    {
+        using var dir = new TempDir();
+        WriteRun(dir.File("x"), false, Row(1, 150, 200));
+        var report = new CategoricalVae.Evaluation.EvaluationReport
+        {
+            Run = dir.File("x"), Checkpoint = dir.File("x/checkpoint.bin"), EpochsCompleted = 1, GlobalStep = 600, Mode = "soft",
+            Binarize = "fixed", BinarizeSeed = 2020, Likelihood = "bernoulli", TestExamples = 10000, Samples = 1000, Seed = 2020,
+            DiscreteElbo = new(-113.797, 0.33), ImportanceWeightedBound = new(-101.603, 0.29), NegativeLogLikelihoodEstimate = 101.603,
+            NegativeElbo = 113.797, KlToPrior = 15.08, Relaxed = new(0.5, 108.25, 93.17, 15.08), Seconds = 252, WrittenUtc = DateTime.UtcNow,
+        };
+        File.WriteAllText(dir.File("x/evaluation.json"), report.ToJson());
+        WriteRun(dir.File("y"), false, Row(1, 160, 100));
+        File.WriteAllText(dir.File("y/evaluation.json"), "{ truncated");
+
+        string[] csv = new CompareTable([RunSummary.Load(dir.File("x"))!, RunSummary.Load(dir.File("y"))!], CompareMetric.TestLoss, "best")
+            .ToCsv().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("x,soft,1,0.9900,150.00,150.00,1,200.00,8.0,7500,113.80,101.60,", csv[1]);
+        Assert.Equal("y,soft,1,0.9900,160.00,160.00,1,100.00,8.0,7500,-,-,evaluation.json unreadable", csv[2]);
     }
 
     [Fact]

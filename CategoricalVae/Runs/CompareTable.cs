@@ -30,7 +30,7 @@ public sealed class CompareTable
         get
         {
             string m = _metric.ColumnName();
-            return ["run", "mode", "epochs", "tau_end", $"final_{m}", $"best_{m}", "best_epoch", "final_train_loss", "total_seconds", "examples_per_second", "notes"];
+            return ["run", "mode", "epochs", "tau_end", $"final_{m}", $"best_{m}", "best_epoch", "final_train_loss", "total_seconds", "examples_per_second", "neg_elbo", "nll", "notes"];
         }
     }
 
@@ -43,6 +43,7 @@ public sealed class CompareTable
             N(r.TemperatureAtEnd, "F4"), N(r.Final(_metric), "F2"), N(best?.Value, "F2"),
             best?.Epoch.ToString(CultureInfo.InvariantCulture) ?? "-", N(r.FinalTrainLoss, "F2"),
             r.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture), N(r.ExamplesPerSecond, "F0"),
+            N(r.Evaluation?.NegativeElbo, "F2"), N(r.Evaluation?.NegativeLogLikelihoodEstimate, "F2"),
             string.Join("; ", r.Notes),
         };
     });

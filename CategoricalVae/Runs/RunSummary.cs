@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CategoricalVae.Evaluation;
 using CategoricalVae.Training;
 
 namespace CategoricalVae.Runs;
@@ -9,7 +10,8 @@ public sealed record RunSummary(
     string Path,
     string Mode,
     IReadOnlyList<EpochMetrics> Rows,
-    IReadOnlyList<string> Notes)
+    IReadOnlyList<string> Notes,
+    EvaluationReport? Evaluation = null)
 {
     public int EpochsDone => Rows.Count;
     public double? TemperatureAtEnd => Rows.Count > 0 ? Rows[^1].Temperature : null;
@@ -39,7 +41,30 @@ public sealed record RunSummary(
         if (File.Exists(System.IO.Path.Combine(folder, RunDirectory.LockFileName)))
             notes.Add("in progress or crashed (run.lock present)");
         string name = System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(folder));
-        return new RunSummary(name, System.IO.Path.GetFullPath(folder), mode, file.Rows, notes);
+        var evaluation = EvaluationFrom(System.IO.Path.Combine(folder, "evaluation.json"), notes);
+        return new RunSummary(name, System.IO.Path.GetFullPath(folder), mode, file.Rows, notes, evaluation);
+    }
+
+    /// <summary>The run's evaluation.json (written by `evaluate`), if any.</summary>
+    static EvaluationReport? EvaluationFrom(string path, List<string> notes)
+    {
+        if (!File.Exists(path))
+            return null;
+        try
+        {
+            var report = EvaluationReport.FromJson(File.ReadAllText(path));
+            // Bounds from grey pixels or few samples are not comparable with the others in the table.
+            if (report.Likelihood != "bernoulli")
+                notes.Add("evaluated on grey levels (BCE, not a likelihood)");
+            if (report.Samples != 1000)
+                notes.Add($"nll from m={report.Samples}");
+            return report;
+        }
+        catch (Exception e) when (e is JsonException or IOException or NotSupportedException)
+        {
+            notes.Add("evaluation.json unreadable");
+            return null;
+        }
     }
 
     static string ModeFromConfig(string path, List<string> notes)
