@@ -45,5 +45,5 @@ public static class Binarizer
         SeedFor((long)SeedStreams.For(seed, epoch, SeedStreams.Stream.BinarizeBatch), batch, SeedStreams.Stream.BinarizeBatch);
 
     static ulong SeedFor(long seed, int index, SeedStreams.Stream stream) =>
-        SeedStreams.For(seed, index, stream) & 0x7FFF_FFFF_FFFF_FFFFUL;
+        SeedStreams.GeneratorSeed(seed, index, stream);
 }

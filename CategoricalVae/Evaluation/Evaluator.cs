@@ -37,8 +37,8 @@ public sealed class Evaluator
         double klSum = 0;
         // Separate streams, so the relaxed pass does not shift the one-hot samples (and vice versa).
         Device? generatorDevice = Device.type == DeviceType.CUDA ? Device : null;
-        using var boundNoise = new Generator(SeedStreams.For(Seed, 0, SeedStreams.Stream.Evaluation) & 0x7FFF_FFFF_FFFF_FFFFUL, generatorDevice);
-        using var relaxedNoise = new Generator(RelaxedNoiseSeed & 0x7FFF_FFFF_FFFF_FFFFUL, generatorDevice);
+        using var boundNoise = new Generator(SeedStreams.GeneratorSeed(Seed, 0, SeedStreams.Stream.Evaluation), generatorDevice);
+        using var relaxedNoise = new Generator(RelaxedNoiseSeed, generatorDevice);
         var sums = new LossAccumulator();
         var previousGenerator = Model.Sampler.Generator;
         (double previousTemperature, bool previousHard) = (Model.Sampler.Temperature, Model.Sampler.Hard);

@@ -19,12 +19,17 @@ public sealed class FusedAdam : IDisposable
     readonly Parameter[] _parameters;
     readonly double _lr, _beta1, _beta2, _eps;
     readonly Tensor?[] _scratch;
+    readonly Tensor?[] _grads;
     readonly int _threads = torch.get_num_threads();
+    // Checked once: the model is on its device before the optimizer is made, and parameters never move after.
+    readonly bool _plainCpuFloat;
 
     public FusedAdam(IEnumerable<Parameter> parameters, double lr, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, bool fused = true)
     {
         _parameters = parameters.ToArray();
         _scratch = new Tensor?[_parameters.Length];
+        _grads = new Tensor?[_parameters.Length];
+        _plainCpuFloat = _parameters.All(IsPlainCpuFloat);
         _adam = optim.Adam(_parameters, lr, beta1, beta2, eps);
         (_lr, _beta1, _beta2, _eps) = (lr, beta1, beta2, eps);
         Fused = fused;
@@ -40,7 +45,7 @@ public sealed class FusedAdam : IDisposable
 
     public void step()
     {
-        if (!Fused || !_parameters.All(IsPlainCpuFloat))
+        if (!Fused || !_plainCpuFloat || !CollectGradients())
         {
             _adam.step();
             return;
@@ -49,9 +54,9 @@ public sealed class FusedAdam : IDisposable
         var states = _adam.state_dict().State;
         for (int i = 0; i < _parameters.Length; i++)
         {
-            var p = _parameters[i];
-            if (p.grad is not { } grad)
+            if (_grads[i] is not { } grad)
                 continue;
+            var p = _parameters[i];
             var s = (Adam.State)states[i];
             s.step += 1;
             double biasCorrection1 = 1 - Math.Pow(_beta1, s.step);
@@ -61,9 +66,22 @@ public sealed class FusedAdam : IDisposable
         }
     }
 
+    /// <summary>Reads each parameter's gradient once; false (use the stock step) if one is not a plain float
+    /// tensor, before any state has been touched.</summary>
+    bool CollectGradients()
+    {
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            var grad = _parameters[i].grad;
+            if (grad is not null && (grad.dtype != ScalarType.Float32 || !grad.is_contiguous()))
+                return false;
+            _grads[i] = grad;
+        }
+        return true;
+    }
+
     static bool IsPlainCpuFloat(Tensor t) =>
-        t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && t.is_contiguous()
-        && (t.grad is null || (t.grad.dtype == ScalarType.Float32 && t.grad.is_contiguous()));
+        t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && t.is_contiguous();
 
     /// <summary>m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p + (−stepSize·m) / (√v / √(1−β2ᵗ) + ε), with
     /// libtorch's float32 arithmetic step for step, so the result is bit-identical to TorchSharp's step (tested):

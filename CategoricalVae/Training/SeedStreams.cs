@@ -28,6 +28,9 @@ public static class SeedStreams
         return x;
     }
 
+    /// <summary>A stream's seed in the range torch.Generator accepts (non-negative as a long).</summary>
+    public static ulong GeneratorSeed(long seed, int epoch, Stream stream) => For(seed, epoch, stream) & 0x7FFF_FFFF_FFFF_FFFFUL;
+
     static ulong Mix(ulong z)
     {
         z += 0x9E3779B97F4A7C15UL;

@@ -296,7 +296,7 @@ public sealed class Trainer : IDisposable
     }
 
     Generator NewGenerator(int epoch, SeedStreams.Stream stream) =>
-        new((ulong)SeedStreams.For(_o.Seed, epoch, stream) & 0x7FFF_FFFF_FFFF_FFFFUL, _device.type == DeviceType.CUDA ? _device : null);
+        new(SeedStreams.GeneratorSeed(_o.Seed, epoch, stream), _device.type == DeviceType.CUDA ? _device : null);
 
     static byte[] GeneratorState(Generator generator)
     {
