@@ -276,7 +276,11 @@ public sealed class MarkElfVersionNeedWeak : Microsoft.Build.Utilities.Task
             try
             {
                 ElfPatchOutcome outcome = ElfVersionNeedPatcher.PatchFile(path, VersionName);
-                Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Normal, $"{VersionName} in {path}: {outcome}");
+                // A patch changes a file the user did not write: say so where a normal build shows it.
+                var importance = outcome == ElfPatchOutcome.Patched
+                    ? Microsoft.Build.Framework.MessageImportance.High
+                    : Microsoft.Build.Framework.MessageImportance.Normal;
+                Log.LogMessage(importance, $"{VersionName} in {path}: {outcome}");
             }
             catch (Exception e) when (e is ElfPatchException || e is IOException || e is UnauthorizedAccessException)
             {

@@ -20,11 +20,11 @@ public class CommandLineTests
     [InlineData("--latent-dim 0", "--latent-dim must be at least 1")]
     [InlineData("--categories 1", "--categories must be at least 2")]
     [InlineData("--log-interval 0", "--log-interval must be at least 1")]
-    [InlineData("--device tpu", "--device must be one of auto, cpu, cuda")]
-    [InlineData("--threads 0", "--threads must be at least 1")]
+    [InlineData("--device tpu", "--device expects one of auto, cpu, cuda")]
+    [InlineData("--threads 0", "--threads must be between 1 and 256")]
     [InlineData("--train-limit 0", "--train-limit must be at least 1")]
     [InlineData("--test-limit -3", "--test-limit must be at least 1")]
-    [InlineData("--name a/b", "--name 'a/b' must be a short folder-safe label")]
+    [InlineData("--name a/b", "--name 'a/b' is not a valid label")]
     [InlineData("--resume /no/such/run", "--resume: /no/such/run is not a folder")]
     [InlineData("--bogus", "--bogus")]
     [InlineData("--binarize sometimes", "sometimes")]
@@ -48,7 +48,7 @@ public class CommandLineTests
         using var dir = new TempDir();
         var r = CliRunner.Run(dir.Path, ["--resume", dir.Path], timeoutSeconds: 120);
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("has no checkpoint.bin", r.Stderr);
+        Assert.Contains("has no config.json, so it is not a run folder", r.Stderr);
     }
 
     [Fact]

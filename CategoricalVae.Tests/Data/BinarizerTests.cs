@@ -3,6 +3,8 @@ using CategoricalVae.Training;
 using Xunit;
 using static TorchSharp.torch;
 
+using CategoricalVae.Common;
+
 namespace CategoricalVae.Tests.Data;
 
 public class BinarizerTests

@@ -4,6 +4,8 @@ using CategoricalVae;
 using CategoricalVae.Data;
 using Xunit;
 
+using CategoricalVae.Common;
+
 namespace CategoricalVae.Tests.Data;
 
 public class MnistDataDirectoryTests

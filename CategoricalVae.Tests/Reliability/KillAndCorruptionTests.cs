@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using CategoricalVae.Runs;
-using CategoricalVae.Training;
+using CategoricalVae.Common;
 using Xunit;
 
 namespace CategoricalVae.Tests.Reliability;
@@ -50,7 +50,7 @@ public class KillAndCorruptionTests
         using var dir = new TempDir();
         var expected = Uninterrupted(dir);
 
-        var env = where == "during-epoch" ? null : new Dictionary<string, string> { [TestHooks.PauseInWrite] = where };
+        var env = where == "during-epoch" ? null : new Dictionary<string, string> { [FaultVariables.PauseInWrite] = where };
         using (var p = CliRunner.Start(dir.Path, Args("killed", Small), env))
         {
             var output = new System.Text.StringBuilder();
@@ -59,7 +59,7 @@ public class KillAndCorruptionTests
             p.BeginErrorReadLine();
             KillWhen(p, where == "during-epoch"
                 ? () => Directory.Exists(dir.File("killed")) && Directory.EnumerateFiles(dir.File("killed"), "reconstruction-train-2.png", SearchOption.AllDirectories).Any()
-                : () => { lock (output) return output.ToString().Contains(TestHooks.PausedMarker); });
+                : () => { lock (output) return output.ToString().Contains(ScriptedFaults.PausedMarker); });
         }
         string run = RunFolder.Single(dir.File("killed"));
 
@@ -125,22 +125,38 @@ public class KillAndCorruptionTests
 
     [Theory]
     [InlineData("checkpoint:2")]
-    [InlineData("png:7")]    // epoch 2's first picture (epoch 1 writes six)
     [InlineData("metrics:2")]
     public void A_full_disk_gives_a_clear_message_and_keeps_the_previous_checkpoint(string where)
     {
         using var dir = new TempDir();
-        var r = CliRunner.Run(dir.Path, Args("runs", Small), new Dictionary<string, string> { [TestHooks.FailWrite] = where });
+        var r = CliRunner.Run(dir.Path, Args("runs", Small), new Dictionary<string, string> { [FaultVariables.FailWrite] = where });
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("error: No space left on device", r.Stderr);
         Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         string run = RunFolder.Single(dir.File("runs"));
         Assert.Equal(1, Checkpoint.Load(Path.Combine(run, "checkpoint.bin")).EpochsCompleted);
         Assert.Empty(Directory.GetFiles(run, "*.tmp"));
-        Assert.False(File.Exists(Path.Combine(run, RunDirectory.LockFileName)));
+        Assert.False(File.Exists(Path.Combine(run, RunLayout.LockName)));
         var resumed = CliRunner.Run(dir.Path, ResumeArgs(run));
         Assert.True(resumed.ExitCode == 0, resumed.Stdout + resumed.Stderr);
         Assert.Equal(3, RunFolder.Rows(run).Count);
+    }
+
+    [Fact]
+    public void A_picture_that_cannot_be_written_is_a_warning_and_costs_neither_metrics_nor_checkpoint()
+    {
+        using var dir = new TempDir();
+        // The 7th picture is epoch 2's first (epoch 1 writes six).
+        var r = CliRunner.Run(dir.Path, Args("runs", Small), new Dictionary<string, string> { [FaultVariables.FailWrite] = "png:7" });
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        string run = RunFolder.Single(dir.File("runs"));
+        Assert.Contains("Could not write reconstruction-train-2.png: No space left on device", r.Stdout);
+        Assert.Contains("Could not write reconstruction-train-2.png", File.ReadAllText(Path.Combine(run, "train.log")));
+        Assert.False(File.Exists(Path.Combine(run, "reconstruction-train-2.png")));
+        Assert.True(File.Exists(Path.Combine(run, "reconstruction-train-3.png")));
+        Assert.Equal(3, RunFolder.Rows(run).Count);
+        Assert.Equal(3, Checkpoint.Load(Path.Combine(run, "checkpoint.bin")).EpochsCompleted);
+        Assert.Empty(Directory.GetFiles(run, "*.tmp"));
     }
 
     [Fact]
@@ -160,7 +176,7 @@ public class KillAndCorruptionTests
     {
         using var dir = new TempDir();
         var r = CliRunner.Run(dir.Path, Args("runs", "--epochs", "3", "--train-limit", "300", "--test-limit", "100", "--no-tensorboard"),
-            new Dictionary<string, string> { [TestHooks.NanGradientAtStep] = "5" });
+            new Dictionary<string, string> { [FaultVariables.NanGradientAtStep] = "5" });
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("Gradients became NaN or infinite at epoch 2, batch 2 (global step 5)", r.Stdout);
         string run = RunFolder.Single(dir.File("runs"));
@@ -192,7 +208,7 @@ public class KillAndCorruptionTests
 
         owner.Kill(entireProcessTree: true); // SIGKILL: the lock file stays behind, naming a dead pid
         owner.WaitForExit();
-        Assert.True(File.Exists(Path.Combine(run, RunDirectory.LockFileName)));
+        Assert.True(File.Exists(Path.Combine(run, RunLayout.LockName)));
         int done = Checkpoint.Load(Path.Combine(run, "checkpoint.bin")).EpochsCompleted;
         var after = CliRunner.Run(dir.Path, ResumeArgs(run, "--epochs", (done + 1).ToString(), "--train-limit", "300", "--test-limit", "100"));
         Assert.True(after.ExitCode == 0, after.Stdout + after.Stderr);

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using CategoricalVae.Training;
+using CategoricalVae.Common;
 using Xunit;
 
 namespace CategoricalVae.Tests.Reliability;
@@ -26,7 +26,7 @@ public class MemoryTests
         int[] steps = [350, 400, 450, 500, 550, 600];
         var r = CliRunner.Run(dir.Path,
             _mnist.Args("runs", "--epochs", "2", "--train-limit", "30000", "--test-limit", "100", "--no-tensorboard"),
-            new Dictionary<string, string> { [TestHooks.LogRssAtSteps] = string.Join(",", steps) });
+            new Dictionary<string, string> { [FaultVariables.LogRssAtSteps] = string.Join(",", steps) });
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         var rss = Regex.Matches(r.Stdout, @"RSS after step (\d+): (\d+) kB")
             .ToDictionary(m => int.Parse(m.Groups[1].Value), m => long.Parse(m.Groups[2].Value));

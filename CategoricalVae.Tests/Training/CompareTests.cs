@@ -5,6 +5,8 @@ using SkiaSharp;
 using Xunit;
 using static TorchSharp.torch;
 
+using CategoricalVae.Common;
+
 namespace CategoricalVae.Tests.Training;
 
 public class CompareTests
@@ -17,7 +19,7 @@ public class CompareTests
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "config.json"), $"{{\"options\": {{\"hard\": {(hard ? "true" : "false")}}}}}");
         foreach (var row in rows)
-            MetricsCsv.Append(Path.Combine(folder, "metrics.csv"), row);
+            MetricsCsv.Append(Path.Combine(folder, "metrics.csv"), row, AtomicWriter.Plain);
     }
 
     [Fact]
@@ -68,7 +70,7 @@ public class CompareTests
     {
         using var dir = new TempDir();
         WriteRun(dir.File("x"), false, Row(1, 150, 200));
-        var report = new CategoricalVae.Evaluation.EvaluationReport
+        var report = new CategoricalVae.Runs.EvaluationReport
         {
             Run = dir.File("x"), Checkpoint = dir.File("x/checkpoint.bin"), EpochsCompleted = 1, GlobalStep = 600, Mode = "soft",
             Binarize = "fixed", BinarizeSeed = 2020, Likelihood = "bernoulli", TestExamples = 10000, Samples = 1000, Seed = 2020,
@@ -104,7 +106,7 @@ public class CompareTests
         using var dir = new TempDir();
         var r = CliRunner.Run(dir.Path, ["compare", "--metric", "accuracy"], timeoutSeconds: 120);
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("--metric must be one of", r.Stderr);
+        Assert.Contains("--metric expects one of test_loss, train_loss, test_bce, test_kl", r.Stderr);
     }
 
     [Fact]

@@ -73,7 +73,7 @@ public class EndToEndTests
         string log = File.ReadAllText(Path.Combine(run, "train.log"));
         Assert.Contains("Train Epoch: 2 [", log);
         Assert.Contains("====> Epoch: 2", log);
-        Assert.False(File.Exists(Path.Combine(run, RunDirectory.LockFileName)));
+        Assert.False(File.Exists(Path.Combine(run, RunLayout.LockName)));
         Assert.Empty(Directory.GetFiles(run, "*.tmp"));
     }
 
@@ -192,9 +192,9 @@ public class EndToEndTests
         string run = RunFolder.Single(dir.File("runs"));
         var bad = CliRunner.Run(dir.Path, ["--resume", run, "--latent-dim", "20", "--data-dir", _mnist.DataDir, "--offline"]);
         Assert.Equal(2, bad.ExitCode);
-        Assert.Contains("--latent-dim 20 differs from the run's 30", bad.Stderr);
+        Assert.Contains("this run has --latent-dim 30 (config.json), not 20", bad.Stderr);
         var hard = CliRunner.Run(dir.Path, ["--resume", run, "--hard", "--data-dir", _mnist.DataDir, "--offline"]);
         Assert.Equal(2, hard.ExitCode);
-        Assert.Contains("--hard hard differs from the run's soft", hard.Stderr);
+        Assert.Contains("this run has --hard off (config.json), not on", hard.Stderr);
     }
 }

@@ -1,4 +1,4 @@
-using CategoricalVae.Evaluation;
+using CategoricalVae.Runs;
 using Xunit;
 
 namespace CategoricalVae.Tests.Training;

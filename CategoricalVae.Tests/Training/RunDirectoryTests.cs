@@ -2,6 +2,8 @@ using CategoricalVae;
 using CategoricalVae.Runs;
 using Xunit;
 
+using CategoricalVae.Common;
+
 namespace CategoricalVae.Tests.Training;
 
 public class RunDirectoryTests
@@ -31,8 +33,8 @@ public class RunDirectoryTests
             Assert.Contains($"in use by process {Environment.ProcessId}", e.Message);
         }
         // A lock file whose owner is gone (pid that cannot exist).
-        File.WriteAllText(Path.Combine(path, RunDirectory.LockFileName), "2147483646");
+        File.WriteAllText(Path.Combine(path, RunLayout.LockName), "2147483646");
         using var second = RunDirectory.Open(path);
-        Assert.Equal(Environment.ProcessId.ToString(), File.ReadAllText(Path.Combine(path, RunDirectory.LockFileName)));
+        Assert.Equal(Environment.ProcessId, RunLock.Parse(File.ReadAllText(Path.Combine(path, RunLayout.LockName)))!.Pid);
     }
 }

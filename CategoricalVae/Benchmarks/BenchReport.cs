@@ -32,6 +32,9 @@ public sealed record BenchReport
     public required double StartupSeconds { get; init; }
     public required double PeakRssMb { get; init; }
 
+    /// <summary>The OpenMP settings in force (GOMP_SPINCOUNT, OMP_WAIT_POLICY…); they change speed, not results.</summary>
+    public required IReadOnlyDictionary<string, string> OpenMp { get; init; }
+
     /// <summary>A training step split into phases (separate loop on the same model, loss and Adam).</summary>
     public required StepBreakdown.Phases Phases { get; init; }
 
@@ -52,7 +55,8 @@ public sealed record BenchReport
         };
         int width = rows.Max(r => r.Item1.Length);
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"CategoricalVae bench: {Threads} threads on {Cores} cores, batch {BatchSize}, {Steps} steps × {Repeats} repeats (median), {(Hard ? "hard" : "soft")}, {DataSource} data, TorchSharp {TorchSharpVersion} / libtorch {LibTorchVersion}");
+        string openMp = OpenMp.Count == 0 ? "OpenMP defaults" : string.Join(", ", OpenMp.Select(kv => $"{kv.Key}={kv.Value}"));
+        text.AppendLine(CultureInfo.InvariantCulture, $"CategoricalVae bench: {Threads} threads on {Cores} cores ({openMp}), batch {BatchSize}, {Steps} steps × {Repeats} repeats (median), {(Hard ? "hard" : "soft")}, {DataSource} data, TorchSharp {TorchSharpVersion} / libtorch {LibTorchVersion}");
         foreach (var (name, value) in rows)
             text.AppendLine($"  {name.PadRight(width)}  {value}");
         return text.ToString();

@@ -25,7 +25,7 @@ public static class MatmulFloor
     public static double MillisecondsPerStep(int batch, int[] widths, int steps, int repeats, int warmup = 20)
     {
         using var scope = NewDisposeScope();
-        var g = new Generator(1);
+        using var g = new Generator(1);
         int layers = widths.Length - 1;
         var weights = Enumerable.Range(0, layers).Select(i => randn(widths[i + 1], widths[i], generator: g)).ToArray();
         var inputs = Enumerable.Range(0, layers).Select(i => randn(batch, widths[i], generator: g)).ToArray();

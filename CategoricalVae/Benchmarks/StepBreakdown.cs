@@ -1,13 +1,14 @@
-using TorchSharp;
 using System.Diagnostics;
-using CategoricalVae.Model;
+using CategoricalVae.Common;
+using CategoricalVae.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CategoricalVae.Benchmarks;
 
 /// <summary>
-/// Where one training step's time goes, phase by phase, on the real model, loss and Adam (CPU ops are
-/// synchronous, so a stopwatch around each phase measures it).
+/// Where one training step's time goes, phase by phase, through the same <see cref="TrainingStep"/> a run uses
+/// (CPU ops are synchronous, so a stopwatch around each phase measures it).
 /// </summary>
 public static class StepBreakdown
 {
@@ -24,12 +25,14 @@ public static class StepBreakdown
     static Phases MeasureWith(bool fusedAdam, int batch, int latentDim, int categories, bool hard, int steps, int warmup)
     {
         using var scope = NewDisposeScope();
-        manual_seed(1);
-        using var model = new CategoricalVaeModel(latentDim, categories, new Generator(2));
+        using var noise = new Generator(2);
+        using var model = ModelFactory.Create(latentDim, categories, reluOnLogits: true, seed: 1, noise);
         model.Sampler.Hard = hard;
         model.train();
-        using var optimizer = new Training.FusedAdam(model.parameters(), 1e-3, fused: fusedAdam);
-        var data = randint(0, 256, [batch * 10, 784], dtype: ScalarType.Byte, generator: new Generator(3));
+        using var optimizer = new FusedAdam(model.parameters(), 1e-3, fused: fusedAdam);
+        var step = new TrainingStep(model, optimizer, NoFaults.Instance);
+        using var dataNoise = new Generator(3);
+        var data = randint(0, 256, [batch * 10, 784], dtype: ScalarType.Byte, generator: dataNoise);
         var perm = arange(batch * 10);
         var clocks = new Stopwatch[5].Select(_ => new Stopwatch()).ToArray();
 
@@ -37,31 +40,27 @@ public static class StepBreakdown
         {
             if (i == warmup)
                 foreach (var c in clocks) c.Reset();
-            using var step = NewDisposeScope();
+            using var stepScope = NewDisposeScope();
             clocks[0].Start();
             var x = data.index_select(0, perm.narrow(0, i % 10 * batch, batch)).to(ScalarType.Float32).div_(255f);
             optimizer.zero_grad();
             clocks[0].Stop();
 
             clocks[1].Start();
-            var (recon, q) = model.forward(x);
-            using var loss = VaeLoss.Compute(recon, x, q, categories);
+            var (_, loss) = step.Forward(x);
             loss.Total.ToDouble();
             clocks[1].Stop();
 
             clocks[2].Start();
-            loss.Total.backward();
+            TrainingStep.Backward(loss);
             clocks[2].Stop();
 
             clocks[3].Start();
-            Tensor? sum = null;
-            foreach (var p in model.parameters())
-                sum = sum is null ? p.grad!.sum() : sum + p.grad!.sum();
-            sum!.ToDouble();
+            step.GradientsAreFinite();
             clocks[3].Stop();
 
             clocks[4].Start();
-            optimizer.step();
+            step.Update();
             clocks[4].Stop();
         }
         double Ms(int k) => clocks[k].Elapsed.TotalMilliseconds / steps;

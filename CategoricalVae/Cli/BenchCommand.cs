@@ -2,79 +2,71 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using CategoricalVae.Benchmarks;
+using CategoricalVae.Cli.Options;
+using CategoricalVae.Common;
 using CategoricalVae.Data;
 using CategoricalVae.Native;
 using CategoricalVae.Runs;
 using CategoricalVae.Training;
-using Serilog;
 using TorchSharp;
 
 namespace CategoricalVae.Cli;
 
 /// <summary>
-/// `bench`: in one process, the matrix-product floor for the model's shapes, then real training steps of the
-/// actual model, loss and optimizer, an evaluation pass and the per-epoch artifacts, through the same Trainer
-/// a run uses. Warm-up excluded, medians of repeats; prints a table and optionally writes JSON.
+/// `bench`: in one process, the matrix-product floor for the model's shapes, then real training epochs of the
+/// actual model, loss and optimizer through <see cref="RunLauncher"/>, an evaluation pass and the per-epoch
+/// artifacts. Warm-up excluded, medians of repeats; prints a table and optionally writes JSON.
 /// </summary>
 public static class BenchCommand
 {
-    public static Command Create()
+    const int MaxSteps = 2000, MaxRepeats = 1000, TestImages = 10_000, TrainImages = 60_000;
+
+    public static Command Create(CliServices services)
     {
-        var steps = new Option<int>("--steps") { Description = "Training steps per repeat", DefaultValueFactory = _ => 600 };
-        var repeats = new Option<int>("--repeats") { Description = "Timed repeats (after one warm-up epoch); medians are reported", DefaultValueFactory = _ => 3 };
-        var threads = new Option<int>("--threads") { Description = "libtorch CPU threads", DefaultValueFactory = _ => TrainCommandLine.DefaultThreads };
-        var evalSize = new Option<int>("--eval-size") { Description = "Images in the evaluation pass", DefaultValueFactory = _ => 10000 };
-        var hard = new Option<bool>("--hard") { Description = "Time straight-through hard samples" };
-        var dataDir = new Option<string>("--data-dir") { Description = "Use cached MNIST from here if present (never fetched); else synthetic images", DefaultValueFactory = _ => "data" };
-        var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file" };
+        var steps = OptionValues.Int("--steps", $"Training steps per repeat (1 to {MaxSteps})");
+        steps.DefaultValueFactory = _ => 600;
+        var repeats = OptionValues.Int("--repeats", "Timed repeats (after one warm-up epoch); medians are reported");
+        repeats.DefaultValueFactory = _ => 3;
+        var threads = SessionOptions.Threads();
+        var evalSize = OptionValues.Int("--eval-size", $"Images in the evaluation pass (1 to {TestImages})");
+        evalSize.DefaultValueFactory = _ => TestImages;
+        var hard = OptionValues.Switch("--hard", "Time straight-through hard samples");
+        var dataDir = SessionOptions.DataDir();
+        dataDir.Description = "Use cached MNIST from here if present (never fetched); else synthetic images";
+        var json = OptionValues.OptionalText("--json", "Also write the results as JSON to this file", "file");
         var command = new Command("bench", "Measure training speed against the matrix-multiply floor, evaluation, artifacts, start-up and memory")
         {
             steps, repeats, threads, evalSize, hard, dataDir, json,
         };
         command.SetAction(parse => Run(parse.GetValue(steps), parse.GetValue(repeats), parse.GetValue(threads), parse.GetValue(evalSize),
-            parse.GetValue(hard), parse.GetValue(dataDir)!, parse.GetValue(json)));
+            parse.GetValue(hard), parse.GetValue(dataDir)!, parse.GetValue(json), services));
         return command;
     }
 
-    static async Task<int> Run(int steps, int repeats, int threads, int evalSize, bool hard, string dataDir, string? jsonPath)
+    static int Run(int steps, int repeats, int threads, int evalSize, bool hard, string dataDir, string? jsonPath, CliServices services)
     {
-        if (steps < 1 || repeats < 1 || threads < 1 || evalSize < 1)
-            throw new UserFacingException("--steps, --repeats, --threads and --eval-size must be at least 1.", 2);
+        if (steps is < 1 or > MaxSteps) throw UserFacingException.Refused($"--steps must be between 1 and {MaxSteps} (got {steps}).");
+        if (repeats is < 1 or > MaxRepeats) throw UserFacingException.Refused($"--repeats must be between 1 and {MaxRepeats} (got {repeats}).");
+        if (evalSize is < 1 or > TestImages) throw UserFacingException.Refused($"--eval-size must be between 1 and {TestImages}, the MNIST test set (got {evalSize}).");
+        if (SessionOptions.Problem(threads, "cpu") is { } problem) throw UserFacingException.Refused(problem);
         DateTime processStart = Process.GetCurrentProcess().StartTime;
-        TorchRuntime.EnsureLoaded(Path.GetTempPath());
+        CliServices.LoadTorch(Path.GetTempPath(), "cpu");
         torch.set_num_threads(threads);
-        var options = new TrainOptions { Hard = hard, Epochs = repeats + 1, Threads = threads, LogInterval = 100, TensorBoard = true };
-
-        (MnistDataset train, MnistDataset test, string source) = await LoadData(dataDir, steps * options.BatchSize, evalSize);
-        using var _ = train;
-        using var __ = test;
-
         string runs = Path.Combine(Path.GetTempPath(), "categoricalvae-bench-" + Guid.NewGuid().ToString("N")[..8]);
-        var timings = new List<EpochTimings>();
-        var floors = new List<double>();
-        int[] widths = MatmulFloor.LayerWidths(options.LatentDim, options.Categories);
-        double startup = double.NaN;
+        var options = TrainOptions.Defaults with
+        {
+            Hard = hard, Epochs = repeats + 1, Threads = threads, Device = "cpu", LogInterval = 100, TensorBoard = true, RunsDir = runs,
+            Name = "bench", TrainLimit = steps * TrainOptions.Defaults.BatchSize, TestLimit = evalSize,
+        };
+
+        using var data = LoadData(dataDir, steps * options.BatchSize, evalSize, out string source);
+        var timer = new EpochTimer(options, steps);
         try
         {
-            using var run = RunDirectory.Create(runs, options.Mode, "bench", DateTime.Now);
-            using var log = new LoggerConfiguration().WriteTo.File(run.LogFile).CreateLogger();
             using var stop = new StopSignal();
-            using var trainer = new Trainer(options, train, test, run, log, stop, torch.CPU)
-            {
-                // The floor is measured right after each epoch, so both see the same machine load (the
-                // shared 2-core machines here swing by tens of percent within a minute).
-                EpochDone = t =>
-                {
-                    timings.Add(t);
-                    floors.Add(MatmulFloor.MillisecondsPerStep(options.BatchSize, widths, steps, repeats: 1));
-                },
-                BatchDone = (done, _, _) =>
-                {
-                    if (double.IsNaN(startup))
-                        startup = (DateTime.Now - processStart).TotalSeconds;
-                },
-            };
-            trainer.Run(null);
+            var launcher = new RunLauncher(_ => data, services.Faults) { Console = ConsoleOutput.None };
+            var observer = new ObserverList(timer, new FirstStepClock(processStart, timer));
+            launcher.Start(options, stop, observer);
         }
         finally
         {
@@ -82,75 +74,116 @@ public static class BenchCommand
             catch (IOException) { }
         }
 
-        var timed = timings.Skip(1).ToList(); // the first epoch is the warm-up
-        var timedFloors = floors.Skip(1).ToList();
-        double floor = MatmulFloor.Median(timedFloors);
-        double trainMs = MatmulFloor.Median(timed.Select(t => t.TrainSeconds * 1000 / steps));
-        double ratio = MatmulFloor.Median(timed.Select((t, i) => t.TrainSeconds * 1000 / steps / timedFloors[i]));
-        double epoch600 = trainMs * 600 / 1000;
-        double eval = MatmulFloor.Median(timed.Select(t => t.EvalSeconds));
-        double artifacts = MatmulFloor.Median(timed.Select(t => t.ArtifactSeconds));
-        double gflop = MatmulFloor.FlopsPerStep(options.BatchSize, widths) / 1e9;
-        var phases = StepBreakdown.Measure(options.BatchSize, options.LatentDim, options.Categories, hard, steps);
-        var report = new BenchReport
-        {
-            TimeUtc = DateTime.UtcNow,
-            Machine = Environment.MachineName,
-            Cores = Environment.ProcessorCount,
-            Threads = threads,
-            TorchSharpVersion = TorchRuntime.TorchSharpVersion,
-            LibTorchVersion = TorchRuntime.LibTorchVersion,
-            BatchSize = options.BatchSize,
-            Steps = steps,
-            Repeats = repeats,
-            Hard = hard,
-            DataSource = source,
-            GflopPerStep = gflop,
-            FloorMsPerStep = floor,
-            FloorGflops = gflop / (floor / 1000),
-            TrainMsPerStep = trainMs,
-            TrainExamplesPerSecond = options.BatchSize * 1000 / trainMs,
-            TrainToFloorRatio = ratio,
-            EpochSeconds600Steps = epoch600,
-            EvalSeconds = eval,
-            EvalExamples = test.Count,
-            EvalToEpochRatio = eval / epoch600,
-            ArtifactSeconds = artifacts,
-            ArtifactToEpochRatio = artifacts / epoch600,
-            StartupSeconds = startup,
-            Phases = phases,
-            PeakRssMb = PeakRssMb(),
-        };
+        var report = timer.Report(options, steps, repeats, hard, source, data.Test.Count, StepBreakdown.Measure(options.BatchSize, options.LatentDim, options.Categories, hard, steps));
         Console.Write(report.ToTable());
         if (jsonPath != null)
         {
-            AtomicFile.WriteText(jsonPath, JsonSerializer.Serialize(report, RunConfig.Json));
+            AtomicWriter.Plain.WriteText(jsonPath, JsonSerializer.Serialize(report, RunConfig.Json));
             Console.WriteLine($"Wrote {Path.GetFullPath(jsonPath)}");
         }
-        return 0;
+        return ExitCodes.Success;
     }
 
-    /// <summary>Cached, verified MNIST if the data folder has it (offline: a benchmark never downloads),
-    /// else seeded random images of the same shape.</summary>
-    static async Task<(MnistDataset, MnistDataset, string)> LoadData(string dataDir, int trainSize, int evalSize)
+    /// <summary>Times the epochs; the floor is measured right after each epoch, so both see the same machine load
+    /// (shared machines swing by tens of percent within a minute).</summary>
+    sealed class EpochTimer(TrainOptions options, int steps) : ITrainingObserver
     {
-        try
+        readonly List<EpochTimings> _timings = [];
+        readonly List<double> _floors = [];
+        readonly int[] _widths = MatmulFloor.LayerWidths(options.LatentDim, options.Categories);
+
+        public double StartupSeconds { get; set; } = double.NaN;
+
+        public void EpochDone(EpochMetrics metrics, EpochTimings timings)
         {
-            var files = await new MnistDataDirectory(dataDir, [], _ => { }).EnsureAsync();
-            if (trainSize <= 60000 && evalSize <= 10000)
-                return (MnistDataset.Load(files[MnistFile.TrainImages], files[MnistFile.TrainLabels], trainSize),
-                        MnistDataset.Load(files[MnistFile.TestImages], files[MnistFile.TestLabels], evalSize), "mnist");
+            _timings.Add(timings);
+            _floors.Add(MatmulFloor.MillisecondsPerStep(options.BatchSize, _widths, steps, repeats: 1));
         }
-        catch (UserFacingException)
+
+        public BenchReport Report(TrainOptions o, int steps, int repeats, bool hard, string source, int evalExamples, StepBreakdown.Phases phases)
         {
+            var timed = _timings.Skip(1).ToList(); // the first epoch is the warm-up
+            var floors = _floors.Skip(1).ToList();
+            double floor = MatmulFloor.Median(floors);
+            double trainMs = MatmulFloor.Median(timed.Select(t => t.TrainSeconds * 1000 / steps));
+            double ratio = MatmulFloor.Median(timed.Select((t, i) => t.TrainSeconds * 1000 / steps / floors[i]));
+            double epoch600 = trainMs * 600 / 1000;
+            double eval = MatmulFloor.Median(timed.Select(t => t.EvalSeconds));
+            double artifacts = MatmulFloor.Median(timed.Select(t => t.ArtifactSeconds));
+            double gflop = MatmulFloor.FlopsPerStep(o.BatchSize, _widths) / 1e9;
+            return new BenchReport
+            {
+                TimeUtc = DateTime.UtcNow,
+                Machine = Environment.MachineName,
+                Cores = Environment.ProcessorCount,
+                Threads = o.Threads,
+                TorchSharpVersion = TorchRuntime.TorchSharpVersion,
+                LibTorchVersion = TorchRuntime.LibTorchVersion,
+                BatchSize = o.BatchSize,
+                Steps = steps,
+                Repeats = repeats,
+                Hard = hard,
+                DataSource = source,
+                GflopPerStep = gflop,
+                FloorMsPerStep = floor,
+                FloorGflops = gflop / (floor / 1000),
+                TrainMsPerStep = trainMs,
+                TrainExamplesPerSecond = o.BatchSize * 1000 / trainMs,
+                TrainToFloorRatio = ratio,
+                EpochSeconds600Steps = epoch600,
+                EvalSeconds = eval,
+                EvalExamples = evalExamples,
+                EvalToEpochRatio = eval / epoch600,
+                ArtifactSeconds = artifacts,
+                ArtifactToEpochRatio = artifacts / epoch600,
+                StartupSeconds = StartupSeconds,
+                Phases = phases,
+                PeakRssMb = PeakRssMb(),
+                OpenMp = new Dictionary<string, string>(OpenMpSpin.Settings),
+            };
         }
-        return (Synthetic(trainSize, 1), Synthetic(evalSize, 2), "synthetic");
+    }
+
+    /// <summary>Notes when the first training step is done, counted from the process's start.</summary>
+    sealed class FirstStepClock(DateTime processStart, EpochTimer timer) : ITrainingObserver
+    {
+        public void BatchDone(BatchReport batch)
+        {
+            if (double.IsNaN(timer.StartupSeconds))
+                timer.StartupSeconds = (DateTime.Now - processStart).TotalSeconds;
+        }
+    }
+
+    /// <summary>Cached, verified MNIST if the data folder has it (a benchmark never downloads), else seeded random
+    /// images of the same shape; says so when it cannot use MNIST.</summary>
+    static MnistData LoadData(string dataDir, int trainSize, int evalSize, out string source)
+    {
+        string? why = null;
+        if (trainSize > TrainImages)
+            why = $"--steps needs {trainSize} training images, more than MNIST's {TrainImages}";
+        else
+        {
+            try
+            {
+                var files = new MnistDataDirectory(dataDir, [], _ => { }).EnsureAsync().GetAwaiter().GetResult();
+                source = "mnist";
+                return new MnistData(MnistDataset.Load(files[MnistFile.TrainImages], files[MnistFile.TrainLabels], trainSize),
+                    MnistDataset.Load(files[MnistFile.TestImages], files[MnistFile.TestLabels], evalSize));
+            }
+            catch (UserFacingException)
+            {
+                why = $"no verified MNIST in {Path.GetFullPath(dataDir)}";
+            }
+        }
+        Console.Error.WriteLine($"warning: bench uses synthetic random images ({why}); timings hold, pictures and losses mean nothing.");
+        source = "synthetic";
+        return new MnistData(Synthetic(trainSize, 1), Synthetic(evalSize, 2));
     }
 
     static MnistDataset Synthetic(int count, int seed)
     {
         var rng = new Random(seed);
-        byte[] pixels = new byte[count * 784], labels = new byte[count];
+        byte[] pixels = new byte[(long)count * 784], labels = new byte[count];
         rng.NextBytes(pixels);
         return new MnistDataset(pixels, labels, count);
     }

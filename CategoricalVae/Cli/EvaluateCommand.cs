@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
+using CategoricalVae.Cli.Options;
+using CategoricalVae.Common;
 using CategoricalVae.Data;
 using CategoricalVae.Evaluation;
-using CategoricalVae.Model;
-using CategoricalVae.Native;
 using CategoricalVae.Runs;
 using CategoricalVae.Training;
 using TorchSharp;
@@ -14,69 +14,77 @@ namespace CategoricalVae.Cli;
 /// on the test set; prints them and writes evaluation.json into the run folder.</summary>
 public static class EvaluateCommand
 {
-    public static Command Create()
+    public static Command Create(CliServices services)
     {
         var run = new Argument<string>("run") { Description = "Run folder (holds config.json and checkpoint.bin)" };
-        var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint to evaluate (default: <run>/checkpoint.bin)" };
-        var samples = new Option<int>("--samples") { Description = "One-hot samples per test image for the importance-weighted bound", DefaultValueFactory = _ => 1000 };
-        var seed = new Option<long?>("--seed") { Description = "Seed of the evaluation's samples (default: the run's --seed)" };
-        var binarize = new Option<Binarization?>("--binarize") { Description = "Test pixels: none, fixed or dynamic (default: as the run was trained; dynamic and fixed both score a fixed binarisation)" };
-        var binarizeSeed = new Option<long?>("--binarize-seed") { Description = "Seed of the binarisation (default: the run's)" };
-        var testLimit = new Option<int?>("--test-limit") { Description = "Evaluate only the first N test images (default: all 10 000)" };
-        var dataDir = new Option<string>("--data-dir") { Description = "Folder with the MNIST IDX files (fetched if missing)", DefaultValueFactory = _ => "data" };
-        var offline = new Option<bool>("--offline") { Description = "Never fetch MNIST; use only files on disk" };
-        var threads = new Option<int>("--threads") { Description = "CPU threads for libtorch", DefaultValueFactory = _ => TrainCommandLine.DefaultThreads };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
-        var output = new Option<string?>("--out") { Description = "Where to write the JSON (default: <run>/evaluation.json)" };
+        var checkpoint = OptionValues.OptionalText("--checkpoint", "Checkpoint to evaluate (default: <run>/checkpoint.bin)", "file");
+        var samples = OptionValues.Int("--samples", "One-hot samples per test image for the importance-weighted bound");
+        samples.DefaultValueFactory = _ => 1000;
+        var seed = OptionValues.OptionalLong("--seed", "Seed of the evaluation's samples (default: the run's --seed)");
+        var binarize = OptionValues.Choice("--binarize", "Test pixels: none, fixed or dynamic (default: as the run was trained; dynamic and fixed both score a fixed binarisation)",
+            TrainOptionSet.Names<Binarization>());
+        var binarizeSeed = OptionValues.OptionalLong("--binarize-seed", "Seed of the binarisation (default: the run's)");
+        var testLimit = OptionValues.OptionalInt("--test-limit", "Evaluate only the first N test images (default: all 10 000)");
+        var dataDir = SessionOptions.DataDir();
+        var offline = SessionOptions.Offline();
+        var threads = SessionOptions.Threads();
+        var device = SessionOptions.Device();
+        var output = OptionValues.OptionalText("--out", "Where to write the JSON (default: <run>/evaluation.json)", "file");
         var command = new Command("evaluate", "Discrete ELBO and importance-weighted log-likelihood bound of a trained run on the test set")
         {
             run, checkpoint, samples, seed, binarize, binarizeSeed, testLimit, dataDir, offline, threads, device, output,
         };
-        command.SetAction((parse, _) => RunAsync(new Request(
-            parse.GetValue(run)!, parse.GetValue(checkpoint), parse.GetValue(samples), parse.GetValue(seed), parse.GetValue(binarize),
+        command.SetAction((parse, _) => Task.FromResult(Run(services, new Request(
+            parse.GetValue(run)!, parse.GetValue(checkpoint), parse.GetValue(samples), parse.GetValue(seed),
+            parse.GetResult(binarize) is { Implicit: false } ? Enum.Parse<Binarization>(parse.GetValue(binarize)!, ignoreCase: true) : null,
             parse.GetValue(binarizeSeed), parse.GetValue(testLimit), parse.GetValue(dataDir)!, parse.GetValue(offline),
-            parse.GetValue(threads), parse.GetValue(device)!, parse.GetValue(output))));
+            parse.GetValue(threads), parse.GetValue(device)!, parse.GetValue(output)))));
         return command;
     }
 
     sealed record Request(string Run, string? Checkpoint, int Samples, long? Seed, Binarization? Binarize, long? BinarizeSeed,
         int? TestLimit, string DataDir, bool Offline, int Threads, string Device, string? Output);
 
-    static async Task<int> RunAsync(Request r)
+    /// <summary>Test images a batch of samples holds at most, whatever m is: the bound decodes m codes per image.</summary>
+    const int MaxSamples = 10_000_000;
+
+    static int Run(CliServices services, Request r)
     {
-        if (!Directory.Exists(r.Run)) throw new UserFacingException($"evaluate: {r.Run} is not a folder.", 2);
-        string configFile = Path.Combine(r.Run, "config.json");
-        if (!File.Exists(configFile)) throw new UserFacingException($"evaluate: {r.Run} has no config.json (not a run folder).", 2);
-        string checkpointFile = r.Checkpoint ?? Path.Combine(r.Run, "checkpoint.bin");
+        var layout = new RunLayout(r.Run);
+        if (!Directory.Exists(r.Run)) throw UserFacingException.Refused($"evaluate: {r.Run} is not a folder.");
+        if (!File.Exists(layout.ConfigFile)) throw UserFacingException.Refused($"evaluate: {r.Run} has no {RunLayout.ConfigName} (not a run folder).");
+        string checkpointFile = r.Checkpoint ?? layout.CheckpointFile;
         if (!File.Exists(checkpointFile))
-            throw new UserFacingException($"evaluate: {checkpointFile} does not exist (the run never finished an epoch?).", 2);
-        if (r.Samples < 1) throw new UserFacingException($"--samples must be at least 1 (got {r.Samples}).", 2);
-        if (r.TestLimit is < 1) throw new UserFacingException($"--test-limit must be at least 1 (got {r.TestLimit}).", 2);
-        if (r.Threads < 1) throw new UserFacingException($"--threads must be at least 1 (got {r.Threads}).", 2);
-        if (!DeviceChoice.Names.Contains(r.Device)) throw new UserFacingException($"--device must be one of {string.Join(", ", DeviceChoice.Names)} (got '{r.Device}').", 2);
+            throw UserFacingException.Refused($"evaluate: {checkpointFile} does not exist (the run never finished an epoch?).");
+        if (r.Samples is < 1 or > MaxSamples) throw UserFacingException.Refused($"--samples must be between 1 and {MaxSamples} (got {r.Samples}).");
+        if (r.TestLimit is < 1) throw UserFacingException.Refused($"--test-limit must be at least 1 (got {r.TestLimit}).");
+        if (SessionOptions.Problem(r.Threads, r.Device) is { } problem) throw UserFacingException.Refused(problem);
 
-        TrainOptions trained = RunConfig.Load(configFile).Options;
+        TrainOptions trained = RunConfig.Load(layout.ConfigFile).Options;
         Binarization binarize = r.Binarize ?? trained.Binarize;
-        long? binarizeSeed = binarize == Binarization.None ? null : r.BinarizeSeed ?? trained.BinarizeSeed ?? trained.Seed;
-        var options = trained with { Binarize = binarize, BinarizeSeed = binarizeSeed };
+        if (binarize == Binarization.None && r.BinarizeSeed != null)
+            throw UserFacingException.Refused("--binarize-seed needs --binarize fixed or dynamic.");
+        long? binarizeSeed = binarize == Binarization.None ? null : r.BinarizeSeed ?? trained.BinarizationSeed;
         long seed = r.Seed ?? trained.Seed;
+        var state = Checkpoint.Load(checkpointFile);
+        if (state.LatentDim != trained.LatentDim || state.Categories != trained.Categories)
+            throw UserFacingException.Refused($"evaluate: {checkpointFile} holds a {state.LatentDim}×{state.Categories} model but config.json says {trained.LatentDim}×{trained.Categories}.");
+        if (RunDirectory.LiveOwner(r.Run) is { } owner)
+            Console.Error.WriteLine($"warning: {r.Run} is being trained by {owner.Describe()}; this evaluates the checkpoint of epoch {state.EpochsCompleted}, which the run will replace.");
 
-        TorchRuntime.EnsureLoaded(r.Run, r.Device == "cuda");
+        CliServices.LoadTorch(r.Run, r.Device);
         torch.set_num_threads(r.Threads);
         var device = DeviceChoice.Resolve(r.Device);
         var clock = Stopwatch.StartNew();
         using var stop = StopSignal.ListenToConsole();
 
-        using var model = new CategoricalVaeModel(trained.LatentDim, trained.Categories, new torch.Generator(1), trained.ReluOnLogits);
-        var state = Checkpoint.Load(checkpointFile);
-        if (state.LatentDim != trained.LatentDim || state.Categories != trained.Categories)
-            throw new UserFacingException($"evaluate: {checkpointFile} holds a {state.LatentDim}×{state.Categories} model but config.json says {trained.LatentDim}×{trained.Categories}.", 2);
+        using var noise = new torch.Generator(1);
+        using var model = ModelFactory.Create(trained.LatentDim, trained.Categories, trained.ReluOnLogits, trained.Seed, noise);
         Checkpoint.Load(checkpointFile, model);
         model.to(device);
 
-        var files = await new MnistDataDirectory(r.DataDir, MnistDataDirectory.DefaultSources(r.Offline), Console.WriteLine).EnsureAsync();
-        using var test = MnistDataset.Load(files[MnistFile.TestImages], files[MnistFile.TestLabels], r.TestLimit);
-        TrainJob.BinarizeForRun(options, train: null, test);
+        var data = services.Data(r.DataDir, r.Offline);
+        using var test = data.TestForRun(r.TestLimit, binarize, binarizeSeed ?? 0);
 
         Console.WriteLine($"Evaluating {r.Run} (epoch {state.EpochsCompleted}, {trained.Mode}) on {test.Count} test images, {r.Samples} one-hot samples each, pixels: {Describe(binarize, binarizeSeed)}");
         int lastTenth = 0;
@@ -97,11 +105,14 @@ public static class EvaluateCommand
         try
         {
             result = evaluator.Run(test, temperature, trained.Hard);
+            // A stop that arrived during the last batch counts too: a request is never ignored.
+            if (stop.Requested)
+                throw new OperationCanceledException($"stopped after all {test.Count} images, before writing");
         }
         catch (OperationCanceledException e)
         {
             Console.Error.WriteLine($"Evaluation stopped by request ({e.Message}); nothing written.");
-            return TrainJob.ExitInterrupted;
+            return ExitCodes.Interrupted;
         }
 
         var report = new EvaluationReport
@@ -110,8 +121,9 @@ public static class EvaluateCommand
             Checkpoint = Path.GetFullPath(checkpointFile),
             EpochsCompleted = state.EpochsCompleted,
             GlobalStep = state.GlobalStep,
+            CheckpointSha256 = Checkpoint.StoredHash(checkpointFile),
             Mode = trained.Mode,
-            Binarize = binarize.ToString().ToLowerInvariant(),
+            Binarize = TrainOptionSet.Name(binarize),
             BinarizeSeed = binarizeSeed,
             Likelihood = binarize == Binarization.None ? "bce-on-grey-levels (not a normalised likelihood)" : "bernoulli",
             TestExamples = test.Count,
@@ -126,8 +138,8 @@ public static class EvaluateCommand
             Seconds = clock.Elapsed.TotalSeconds,
             WrittenUtc = DateTime.UtcNow,
         };
-        string outputFile = r.Output ?? Path.Combine(r.Run, "evaluation.json");
-        AtomicFile.WriteText(outputFile, report.ToJson());
+        string outputFile = r.Output ?? layout.EvaluationFile;
+        AtomicWriter.Plain.WriteText(outputFile, report.ToJson());
 
         Console.WriteLine($"  discrete ELBO        {report.DiscreteElbo.Mean,10:F2} ± {report.DiscreteElbo.StandardError:F2} nats  (−ELBO {report.NegativeElbo:F2}; KL to prior {report.KlToPrior:F2})");
         Console.WriteLine($"  {$"IW bound (m={r.Samples})",-20} {report.ImportanceWeightedBound.Mean,10:F2} ± {report.ImportanceWeightedBound.StandardError:F2} nats  (NLL estimate {report.NegativeLogLikelihoodEstimate:F2})");
@@ -135,7 +147,7 @@ public static class EvaluateCommand
         if (binarize == Binarization.None)
             Console.WriteLine("  note: grey-level pixels: the reconstruction term is minus BCE, not a likelihood; use --binarize fixed for figures comparable with papers.");
         Console.WriteLine($"Wrote {Path.GetFullPath(outputFile)} ({report.Seconds:F1} s)");
-        return 0;
+        return ExitCodes.Success;
     }
 
     static string Describe(Binarization b, long? seed) => b switch

@@ -1,4 +1,4 @@
-using CategoricalVae.Training;
+using CategoricalVae.Common;
 using static TorchSharp.torch;
 
 namespace CategoricalVae.Data;

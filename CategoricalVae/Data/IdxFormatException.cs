@@ -1,3 +1,5 @@
+using CategoricalVae.Common;
+
 namespace CategoricalVae.Data;
 
 /// <summary>The only error <see cref="IdxReader"/> lets escape: a file that is not valid MNIST IDX data.</summary>

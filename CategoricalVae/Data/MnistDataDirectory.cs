@@ -1,3 +1,5 @@
+using CategoricalVae.Common;
+
 namespace CategoricalVae.Data;
 
 /// <summary>

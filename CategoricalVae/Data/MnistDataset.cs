@@ -1,20 +1,34 @@
+using CategoricalVae.Common;
 using static TorchSharp.torch;
 
 namespace CategoricalVae.Data;
 
 /// <summary>
-/// One MNIST split in memory as a single uint8 tensor [N, 784] plus labels; batches are gathered and
-/// scaled to [0, 1] (torchvision's ToTensor, no normalisation) only when asked for.
+/// One MNIST split in memory as a single uint8 tensor [N, 784] plus labels; batches are gathered and scaled to
+/// [0, 1] (torchvision's ToTensor, no normalisation) only when asked for. A dataset never changes: limiting or
+/// binarising it gives a new one, so loaded data can be shared by several runs in one process.
 /// </summary>
 public sealed class MnistDataset : IDisposable
 {
     public MnistDataset(byte[] pixels, byte[] labels, int count)
+        : this(tensor(pixels.AsSpan(0, Checked(pixels, labels, count) * 784).ToArray(), [count, 784], ScalarType.Byte),
+               tensor(labels.AsSpan(0, count).ToArray(), [count], ScalarType.Byte))
     {
+    }
+
+    MnistDataset(Tensor images, Tensor labels)
+    {
+        Images = images;
+        Labels = labels;
+        Count = (int)images.shape[0];
+    }
+
+    static int Checked(byte[] pixels, byte[] labels, int count)
+    {
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count));
         if (pixels.Length < (long)count * 784) throw new ArgumentException("fewer pixels than count × 784", nameof(pixels));
         if (labels.Length < count) throw new ArgumentException("fewer labels than count", nameof(labels));
-        Count = count;
-        Images = tensor(pixels.AsSpan(0, count * 784).ToArray(), [count, 784], ScalarType.Byte);
-        Labels = tensor(labels.AsSpan(0, count).ToArray(), [count], ScalarType.Byte);
+        return count;
     }
 
     /// <summary>Reads an image file and its label file, checks they agree, keeps the first
@@ -32,22 +46,25 @@ public sealed class MnistDataset : IDisposable
     public int Count { get; }
 
     /// <summary>uint8 [N, 784].</summary>
-    public Tensor Images { get; private set; }
-
-    /// <summary>Replaces the grey levels by a fixed stochastic binarisation (0/255) drawn from
-    /// <paramref name="seed"/>; <paramref name="split"/> keeps the train and test draws independent.</summary>
-    public void BinarizeFixed(long seed, Training.SeedStreams.Stream split)
-    {
-        var binary = Binarizer.Fixed(Images, seed, split);
-        Images.Dispose();
-        Images = binary;
-    }
+    public Tensor Images { get; }
 
     /// <summary>uint8 [N].</summary>
     public Tensor Labels { get; }
 
+    /// <summary>The first <paramref name="limit"/> examples (all when null or larger), sharing this one's memory.</summary>
+    public MnistDataset Take(int? limit)
+    {
+        long n = limit is int l ? Math.Min(l, Count) : Count;
+        return new MnistDataset(Images.narrow(0, 0, n), Labels.narrow(0, 0, n));
+    }
+
+    /// <summary>A fixed stochastic binarisation (0/255) of this dataset drawn from <paramref name="seed"/>;
+    /// <paramref name="split"/> keeps the train and test draws independent.</summary>
+    public MnistDataset BinarizedFixed(long seed, SeedStreams.Stream split) =>
+        new(Binarizer.Fixed(Images, seed, split), Labels.narrow(0, 0, Count));
+
     /// <summary>Number of batches with the last partial batch kept.</summary>
-    public int BatchCount(int batchSize) => (Count + batchSize - 1) / batchSize;
+    public int BatchCount(int batchSize) => (int)((Count + (long)batchSize - 1) / batchSize);
 
     /// <summary>float32 [b, 784] in [0, 1] for the given int64 indices.</summary>
     public Tensor Batch(Tensor indices)

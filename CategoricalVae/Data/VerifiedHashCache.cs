@@ -1,3 +1,4 @@
+using CategoricalVae.Common;
 using System.Text.Json;
 
 namespace CategoricalVae.Data;
@@ -35,9 +36,7 @@ public sealed class VerifiedHashCache
         _entries[info.Name] = new Entry(info.Length, info.LastWriteTimeUtc.Ticks, md5);
         try
         {
-            string temp = _path + ".tmp";
-            File.WriteAllText(temp, JsonSerializer.Serialize(_entries));
-            File.Move(temp, _path, overwrite: true);
+            AtomicWriter.Plain.WriteText(_path, JsonSerializer.Serialize(_entries));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -13,8 +13,10 @@ public static class DiscreteBound
     /// <summary>Per-example estimates for x [B, 784] (targets in [0, 1]) from m samples each:
     /// ELBO = mean_i log p(x|z_i) − KL(q(z|x) ‖ p(z)) with the KL analytic, and the importance-weighted bound
     /// log (1/m) Σ_i p(x|z_i) p(z_i) / q(z_i|x), and the analytic KL. All [B], float64. Samples are decoded
-    /// <paramref name="rowsPerChunk"/> at a time so memory stays bounded for any m.</summary>
-    public static (Tensor Elbo, Tensor ImportanceWeighted, Tensor Kl) Estimate(CategoricalVaeModel model, Tensor x, int samples, Generator generator, int rowsPerChunk = 5000)
+    /// <paramref name="rowsPerChunk"/> at a time so memory stays bounded for any m; <paramref name="stopRequested"/> is
+    /// asked between chunks and ends the estimate with <see cref="OperationCanceledException"/>.</summary>
+    public static (Tensor Elbo, Tensor ImportanceWeighted, Tensor Kl) Estimate(CategoricalVaeModel model, Tensor x, int samples, Generator generator,
+        int rowsPerChunk = 5000, Func<bool>? stopRequested = null)
     {
         if (samples < 1) throw new ArgumentOutOfRangeException(nameof(samples));
         using var scope = NewDisposeScope();
@@ -31,6 +33,8 @@ public static class DiscreteBound
         int perChunk = Math.Max(1, (int)Math.Min(samples, rowsPerChunk / Math.Max(1, batch)));
         for (int start = 0; start < samples; start += perChunk)
         {
+            if (stopRequested?.Invoke() == true)
+                throw new OperationCanceledException("stopped during a batch");
             using var chunk = NewDisposeScope();
             int s = Math.Min(perChunk, samples - start);
             var expanded = logits.unsqueeze(1).expand(batch, s, latents, categories);

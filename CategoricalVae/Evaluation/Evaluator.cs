@@ -1,6 +1,7 @@
 using CategoricalVae.Data;
 using CategoricalVae.Model;
-using CategoricalVae.Training;
+using CategoricalVae.Common;
+using CategoricalVae.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,7 +25,7 @@ public sealed class Evaluator
     /// <summary>Called with (images done, images in all) after each batch.</summary>
     public Action<int, int>? Progress { get; init; }
 
-    /// <summary>Checked before each batch; when true, <see cref="Run"/> throws <see cref="OperationCanceledException"/>.</summary>
+    /// <summary>Checked before each batch and between chunks of samples; when true, <see cref="Run"/> throws <see cref="OperationCanceledException"/>.</summary>
     public Func<bool>? StopRequested { get; init; }
 
     public sealed record Result(EvaluationReport.Estimate Elbo, EvaluationReport.Estimate ImportanceWeighted, double Kl, EvaluationReport.RelaxedLoss Relaxed);
@@ -55,7 +56,15 @@ public sealed class Evaluator
                 using var scope = NewDisposeScope();
                 int length = Math.Min(ImagesPerBatch, test.Count - offset);
                 var x = test.Slice(offset, length).to(Device);
-                var (e, w, kl) = DiscreteBound.Estimate(Model, x, Samples, boundNoise);
+                Tensor e, w, kl;
+                try
+                {
+                    (e, w, kl) = DiscreteBound.Estimate(Model, x, Samples, boundNoise, stopRequested: StopRequested);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new OperationCanceledException($"stopped after {offset} of {test.Count} images, during the next batch");
+                }
                 e.cpu().data<double>().CopyTo(elbo, offset);
                 w.cpu().data<double>().CopyTo(iw, offset);
                 klSum += kl.sum().ToDouble();

@@ -1,3 +1,4 @@
+using CategoricalVae.Common;
 using ScottPlot;
 
 namespace CategoricalVae.Imaging;
@@ -7,7 +8,7 @@ public static class EpochPlot
 {
     public sealed record Series(string Label, double[] Epochs, double[] Values);
 
-    public static void Write(string path, string title, string yLabel, IEnumerable<Series> series, int width, int height)
+    public static void Write(string path, string title, string yLabel, IEnumerable<Series> series, int width, int height, AtomicWriter writer)
     {
         var plot = new Plot();
         foreach (Series s in series)
@@ -20,6 +21,6 @@ public static class EpochPlot
         string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory != null)
             Directory.CreateDirectory(directory);
-        AtomicFile.Write(path, plot.GetImageBytes(width, height, ImageFormat.Png), "png");
+        writer.Write(path, plot.GetImageBytes(width, height, ImageFormat.Png));
     }
 }

@@ -1,3 +1,4 @@
+using CategoricalVae.Common;
 using SkiaSharp;
 
 namespace CategoricalVae.Imaging;
@@ -16,7 +17,7 @@ public static class ImageGrid
         (cols * side + (cols + 1) * Border, rows * side + (rows + 1) * Border);
 
     /// <param name="pixels">Row-major images, <paramref name="count"/> × side², values in [0, 1].</param>
-    public static void WritePng(string path, ReadOnlySpan<float> pixels, int count, int cols, int side = 28)
+    public static void WritePng(string path, ReadOnlySpan<float> pixels, int count, int cols, AtomicWriter writer, int side = 28)
     {
         int rows = (count + cols - 1) / cols;
         (int width, int height) = Size(rows, cols, side);
@@ -33,7 +34,7 @@ public static class ImageGrid
         }
         using var image = SKImage.FromBitmap(bitmap);
         using var png = image.Encode(SKEncodedImageFormat.Png, 100);
-        AtomicFile.Write(path, png.AsSpan(), "png");
+        writer.Write(path, png.AsSpan());
     }
 
     static byte ToByte(float v) => float.IsNaN(v) ? (byte)0 : (byte)Math.Clamp(MathF.Round(v * 255f), 0f, 255f);

@@ -1,3 +1,4 @@
+using CategoricalVae.Common;
 using CategoricalVae.Model;
 using ScottPlot;
 
@@ -8,7 +9,7 @@ public static class LatentUsagePlot
 {
     public const int Width = 700, Height = 900;
 
-    public static void Write(string path, LatentUsage usage, int epoch)
+    public static void Write(string path, LatentUsage usage, int epoch, AtomicWriter writer)
     {
         var plot = new Plot();
         var heatmap = plot.Add.Heatmap(usage.MeanPosterior);
@@ -22,6 +23,6 @@ public static class LatentUsagePlot
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.Axes.SetLimits(-0.5, usage.MeanPosterior.GetLength(1) - 0.5, -0.5, usage.MeanPosterior.GetLength(0) - 0.5);
-        AtomicFile.Write(path, plot.GetImageBytes(Width, Height, ImageFormat.Png), "png");
+        writer.Write(path, plot.GetImageBytes(Width, Height, ImageFormat.Png));
     }
 }

@@ -2,6 +2,8 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using TorchSharp;
 
+using CategoricalVae.Common;
+
 namespace CategoricalVae.Native;
 
 /// <summary>
@@ -105,18 +107,5 @@ public static class TorchRuntime
         return line.Length > 300 ? line[..300] + "…" : line;
     }
 
-    static string WriteTrace(string directory, string details)
-    {
-        try
-        {
-            Directory.CreateDirectory(directory);
-            string path = Path.Combine(directory, $"torchsharp-load-error-{DateTime.Now:yyyyMMdd-HHmmss}.txt");
-            File.WriteAllText(path, details);
-            return path;
-        }
-        catch (Exception)
-        {
-            return "(could not write the trace file)";
-        }
-    }
+    static string WriteTrace(string directory, string details) => ErrorDetails.Write(directory, "torchsharp-load-error", details);
 }

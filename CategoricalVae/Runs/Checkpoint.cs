@@ -1,85 +1,97 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using CategoricalVae.Common;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CategoricalVae.Runs;
 
 /// <summary>
-/// checkpoint.bin: magic, format version, JSON state, model weights, Adam state, then a SHA-256 of
-/// everything before it. Written to a temp file, flushed to disk and renamed over the old one, so a kill at
-/// any moment leaves either the previous or the new checkpoint, whole. Truncation or garbage is detected
-/// on load by the magic, the lengths and the hash.
+/// checkpoint.bin: magic, format version, JSON state, model weights, Adam state, then a SHA-256 of everything
+/// before it. Written through <see cref="AtomicWriter"/>, so a kill at any moment leaves either the previous or the
+/// new checkpoint, whole. Truncation or garbage is detected on load by the magic, the lengths and the hash.
 /// </summary>
 public static class Checkpoint
 {
     static readonly byte[] Magic = "CVAECKPT"u8.ToArray();
     const int FormatVersion = 1;
+    const int HashLength = 32;
 
-    public static void Save(string path, CheckpointState state, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer)
+    public static void Save(string path, CheckpointState state, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer, AtomicWriter writer)
     {
-        string temp = path + ".tmp";
-        using (var buffer = new MemoryStream())
+        using var buffer = new MemoryStream();
+        using (var w = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
         {
-            using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
-            {
-                writer.Write(Magic);
-                writer.Write(FormatVersion);
-                WriteBlock(writer, JsonSerializer.SerializeToUtf8Bytes(state));
-                WriteBlock(writer, Capture(w => model.save(w)));
-                WriteBlock(writer, Capture(optimizer.save_state_dict));
-                writer.Flush();
-            }
-            buffer.Write(SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
-
-            try
-            {
-                using var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None);
-                byte[] bytes = buffer.GetBuffer();
-                int half = (int)buffer.Length / 2;
-                file.Write(bytes, 0, half);
-                Training.TestHooks.MidWrite("checkpoint", file);
-                file.Write(bytes, half, (int)buffer.Length - half);
-                file.Flush(flushToDisk: true);
-            }
-            catch (IOException)
-            {
-                TryDelete(temp); // the previous checkpoint.bin is untouched
-                throw;
-            }
+            w.Write(Magic);
+            w.Write(FormatVersion);
+            WriteBlock(w, JsonSerializer.SerializeToUtf8Bytes(state));
+            WriteBlock(w, Capture(x => model.save(x)));
+            WriteBlock(w, Capture(optimizer.save_state_dict));
+            w.Flush();
         }
-        File.Move(temp, path, overwrite: true);
+        buffer.Write(SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
+        writer.Write(path, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
     }
 
-    /// <summary>Reads the state; when <paramref name="model"/> and <paramref name="optimizer"/> are given, loads them.</summary>
+    /// <summary>The SHA-256 a checkpoint file ends with (hex), read without loading it; null if there is none.
+    /// Results such as evaluation.json record it, so a later checkpoint shows them to be stale.</summary>
+    public static string? StoredHash(string path)
+    {
+        try
+        {
+            using var file = File.OpenRead(path);
+            if (file.Length < Magic.Length + 4 + HashLength)
+                return null;
+            file.Seek(-HashLength, SeekOrigin.End);
+            byte[] hash = new byte[HashLength];
+            file.ReadExactly(hash);
+            return Convert.ToHexStringLower(hash);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads the state; when <paramref name="model"/> and <paramref name="optimizer"/> are given, loads
+    /// them. Anything that is not a whole checkpoint of this format is refused (exit 2) with the reason.</summary>
     public static CheckpointState Load(string path, nn.Module? model = null, TorchSharp.Modules.OptimizerHelper? optimizer = null)
     {
         byte[] bytes;
         try
         {
+            if (Directory.Exists(path))
+                throw UserFacingException.Refused($"{path}: is a folder, not a checkpoint.");
             bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UserFacingException($"{path}: cannot be read: {e.Message}");
+            throw UserFacingException.Refused($"{path}: cannot be read: {e.Message}");
         }
-        const int HashLength = 32;
         if (bytes.Length < Magic.Length + 4 + HashLength || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
-            throw new UserFacingException($"{path}: not a CategoricalVae checkpoint (bad magic or too short).");
+            throw UserFacingException.Refused($"{path}: not a CategoricalVae checkpoint (bad magic or too short).");
         int body = bytes.Length - HashLength;
         if (!SHA256.HashData(bytes.AsSpan(0, body)).AsSpan().SequenceEqual(bytes.AsSpan(body)))
-            throw new UserFacingException($"{path}: checkpoint is truncated or corrupt (hash mismatch).");
+            throw UserFacingException.Refused($"{path}: checkpoint is truncated or corrupt (hash mismatch).");
 
         using var reader = new BinaryReader(new MemoryStream(bytes, 0, body));
         reader.ReadBytes(Magic.Length);
         int version = reader.ReadInt32();
         if (version != FormatVersion)
-            throw new UserFacingException($"{path}: checkpoint format {version} is not supported (this build reads {FormatVersion}).");
-        var state = JsonSerializer.Deserialize<CheckpointState>(ReadBlock(reader))
-                    ?? throw new UserFacingException($"{path}: checkpoint has no state.");
-        byte[] weights = ReadBlock(reader);
-        byte[] moments = ReadBlock(reader);
+            throw UserFacingException.Refused($"{path}: checkpoint format {version} is not supported (this build reads {FormatVersion}).");
+        CheckpointState state;
+        try
+        {
+            state = JsonSerializer.Deserialize<CheckpointState>(ReadBlock(reader, path))
+                    ?? throw UserFacingException.Refused($"{path}: checkpoint has no state.");
+        }
+        catch (JsonException e)
+        {
+            throw UserFacingException.Refused($"{path}: checkpoint state unreadable ({e.Message.Split('\n')[0]}).");
+        }
+        byte[] weights = ReadBlock(reader, path);
+        byte[] moments = ReadBlock(reader, path);
         if (model != null)
         {
             using var r = new BinaryReader(new MemoryStream(weights));
@@ -91,12 +103,6 @@ public static class Checkpoint
             optimizer.load_state_dict(r);
         }
         return state;
-    }
-
-    static void TryDelete(string path)
-    {
-        try { File.Delete(path); }
-        catch (IOException) { }
     }
 
     static byte[] Capture(Action<BinaryWriter> write)
@@ -116,11 +122,11 @@ public static class Checkpoint
         writer.Write(block);
     }
 
-    static byte[] ReadBlock(BinaryReader reader)
+    static byte[] ReadBlock(BinaryReader reader, string path)
     {
-        long length = reader.ReadInt64();
+        long length = reader.BaseStream.Length - reader.BaseStream.Position >= 8 ? reader.ReadInt64() : -1;
         if (length < 0 || length > reader.BaseStream.Length - reader.BaseStream.Position)
-            throw new UserFacingException("checkpoint block length is out of range (file corrupt).");
+            throw UserFacingException.Refused($"{path}: checkpoint block length is out of range (file corrupt).");
         return reader.ReadBytes((int)length);
     }
 }

@@ -1,4 +1,3 @@
-using CategoricalVae.Training;
 
 namespace CategoricalVae.Runs;
 
@@ -13,6 +12,8 @@ public enum CompareMetric
 
 public static class CompareMetricExtensions
 {
+    public static readonly string[] Names = Enum.GetValues<CompareMetric>().Select(m => m.ColumnName()).ToArray();
+
     public static string ColumnName(this CompareMetric metric) => metric switch
     {
         CompareMetric.TestLoss => "test_loss",

@@ -1,12 +1,12 @@
 using System.Globalization;
-using CategoricalVae.Training;
+using CategoricalVae.Common;
 
 namespace CategoricalVae.Runs;
 
 /// <summary>
-/// metrics.csv: one row per completed epoch, appended and flushed to disk as the epoch ends. The column
-/// names and order are a published format (README); new columns are only ever appended at the end, and the
-/// reader goes by header names, so files from older and newer versions both read.
+/// metrics.csv: one row per completed epoch, appended as the epoch ends. The column names and order are a
+/// published format (docs/runs.md); new columns are only ever appended at the end, and the reader goes by header
+/// names, so files from older and newer versions both read.
 /// </summary>
 public static class MetricsCsv
 {
@@ -22,27 +22,28 @@ public static class MetricsCsv
 
     public static string Header => string.Join(",", Columns);
 
-    public static void Append(string path, EpochMetrics m)
+    public static string Format(EpochMetrics m) => string.Join(",", new[]
+    {
+        m.Epoch.ToString(CultureInfo.InvariantCulture),
+        m.GlobalStep.ToString(CultureInfo.InvariantCulture),
+        F(m.Temperature), F(m.TrainLoss), F(m.TrainBce), F(m.TrainKl),
+        F(m.TestLoss), F(m.TestBce), F(m.TestKl),
+        m.EpochSeconds.ToString("F3", CultureInfo.InvariantCulture),
+        m.ExamplesPerSecond.ToString("F1", CultureInfo.InvariantCulture),
+        F(m.LatentPerplexity),
+        m.DeadLatents.ToString(CultureInfo.InvariantCulture),
+    });
+
+    /// <summary>Appends a row. The whole file is rewritten through a temp file and a rename: a kill or a full
+    /// disk at any moment leaves either the old rows or the old rows plus the new one, never a torn line.</summary>
+    public static void Append(string path, EpochMetrics m, AtomicWriter writer)
     {
         bool isNew = !File.Exists(path) || new FileInfo(path).Length == 0;
-        string row = string.Join(",", new[]
-        {
-            m.Epoch.ToString(CultureInfo.InvariantCulture),
-            m.GlobalStep.ToString(CultureInfo.InvariantCulture),
-            F(m.Temperature), F(m.TrainLoss), F(m.TrainBce), F(m.TrainKl),
-            F(m.TestLoss), F(m.TestBce), F(m.TestKl),
-            m.EpochSeconds.ToString("F3", CultureInfo.InvariantCulture),
-            m.ExamplesPerSecond.ToString("F1", CultureInfo.InvariantCulture),
-            F(m.LatentPerplexity),
-            m.DeadLatents.ToString(CultureInfo.InvariantCulture),
-        });
-        // The whole file is rewritten through a temp file and a rename: a kill or a full disk at any moment
-        // leaves either the old rows or the old rows plus the new one, never a torn line.
         string previous = isNew ? Header + "\n" : File.ReadAllText(path);
-        AtomicFile.WriteText(path, previous + row + "\n", "metrics");
+        writer.WriteText(path, previous + Format(m) + "\n");
     }
 
-    /// <summary>Complete rows only; a last line without its newline (torn write) is ignored.</summary>
+    /// <summary>Complete, readable rows only.</summary>
     public static List<EpochMetrics> Read(string path) => [.. ReadWithNotes(path).Rows];
 
     /// <summary>Every complete, parseable row, plus a note for each thing that was not.</summary>
@@ -57,16 +58,22 @@ public static class MetricsCsv
             return new MetricsFile(rows, ["metrics.csv is empty"]);
 
         string[] header = lines[0].TrimEnd('\r').Split(',');
-        var index = header.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i);
+        var index = new Dictionary<string, int>();
+        for (int i = 0; i < header.Length; i++)
+            index.TryAdd(header[i], i);
         string[] missing = Columns.Take(RequiredColumns).Where(c => !index.ContainsKey(c)).ToArray();
         if (missing.Length > 0)
-            return new MetricsFile(rows, [$"metrics.csv lacks column(s) {string.Join(", ", missing)}"]);
+            return new MetricsFile(rows, [$"metrics.csv lacks column(s) {string.Join(", ", missing)}"], Damaged: true);
         if (header.Except(Columns).Any())
             notes.Add($"ignored unknown column(s) {string.Join(", ", header.Except(Columns))}");
 
+        bool damaged = false;
         // The element after the last '\n' is "" for a well-formed file, or a torn partial row.
         if (lines[^1].Length > 0)
+        {
             notes.Add("last line incomplete (run stopped while writing it)");
+            damaged = true;
+        }
         for (int i = 1; i < lines.Length - 1; i++)
         {
             string line = lines[i].TrimEnd('\r');
@@ -76,40 +83,43 @@ public static class MetricsCsv
             if (f.Length != header.Length || !TryParse(f, index, out EpochMetrics? row))
             {
                 notes.Add($"line {i + 1} unreadable");
+                damaged = true;
                 continue;
             }
             rows.Add(row!);
         }
-        return new MetricsFile(rows, notes);
+        return new MetricsFile(rows, notes, damaged);
     }
 
     static bool TryParse(string[] f, Dictionary<string, int> index, out EpochMetrics? row)
     {
         row = null;
-        double Get(string column) =>
-            index.TryGetValue(column, out int i) && double.TryParse(f[i], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NaN;
-        double[] required = Columns.Take(RequiredColumns).Select(Get).ToArray();
-        if (required.Any(double.IsNaN))
+        bool Get(string column, out double value)
+        {
+            value = double.NaN;
+            return index.TryGetValue(column, out int i) && double.TryParse(f[i], NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+        }
+        var required = new double[RequiredColumns];
+        for (int c = 0; c < RequiredColumns; c++)
+            if (!Get(Columns[c], out required[c]))
+                return false;
+        if (required[0] is < 1 or > int.MaxValue || required[0] != Math.Floor(required[0]) || !(required[1] >= 0) || required[1] > long.MaxValue)
             return false;
-        double dead = Get("dead_latents");
+        double perplexity = Get("latent_perplexity", out double p) ? p : double.NaN;
+        int dead = Get("dead_latents", out double d) && d >= int.MinValue && d <= int.MaxValue ? (int)d : -1;
         row = new EpochMetrics((int)required[0], (long)required[1], required[2], required[3], required[4], required[5],
-            required[6], required[7], required[8], required[9], required[10],
-            Get("latent_perplexity"), double.IsNaN(dead) ? -1 : (int)dead);
+            required[6], required[7], required[8], required[9], required[10], perplexity, dead);
         return true;
     }
 
     /// <summary>Rewrites the file with only the readable rows of the first <paramref name="epochs"/> epochs
     /// (used by --resume so the file agrees with the checkpoint), atomically.</summary>
-    public static void TruncateTo(string path, int epochs)
+    public static void TruncateTo(string path, int epochs, AtomicWriter writer)
     {
+        if (!File.Exists(path))
+            return;
         var keep = Read(path).Where(r => r.Epoch <= epochs).ToList();
-        string temp = path + ".rebuild";
-        File.Delete(temp);
-        foreach (var row in keep)
-            Append(temp, row);
-        if (keep.Count == 0)
-            File.WriteAllText(temp, "");
-        File.Move(temp, path, overwrite: true);
+        writer.WriteText(path, keep.Count == 0 ? "" : Header + "\n" + string.Concat(keep.Select(r => Format(r) + "\n")));
     }
 
     static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);

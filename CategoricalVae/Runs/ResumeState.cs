@@ -1,61 +1,87 @@
-using CategoricalVae.Training;
+using CategoricalVae.Common;
 
 namespace CategoricalVae.Runs;
 
 /// <summary>
-/// Decides where a resumed run continues from, refusing damaged state with a specific message unless the
-/// user passed --force, in which case the damaged file is kept as a backup before anything is rewritten.
+/// Decides where a resumed run continues from. Damaged state is refused with a specific message (exit 2, nothing
+/// changed) unless the user passed --force; then the damaged files are kept as *.damaged and the run either
+/// continues with a complete, contiguous metrics history or restarts from epoch 1 in place (same seed, so the same
+/// rows come out again).
 /// </summary>
 public static class ResumeState
 {
     /// <summary>The checkpoint state to continue from, or null to start the run afresh (only with --force).</summary>
     public static CheckpointState? Check(RunDirectory run, TrainOptions options, bool force)
     {
+        RunLayout layout = run.Layout;
+        string restart = $"--resume {run.Path} --force restarts this run from epoch 1 in place, keeping the old files as *{RunLayout.DamagedSuffix}.";
+        MetricsFile metrics = MetricsCsv.ReadWithNotes(layout.MetricsFile);
+
+        if (!File.Exists(layout.CheckpointFile))
+        {
+            string why = metrics.Rows.Count > 0
+                ? $"{layout.CheckpointFile} is missing, but metrics.csv has {metrics.Rows.Count} row(s): the checkpoint was deleted or lost."
+                : $"{run.Path} has no checkpoint.bin: the run never finished an epoch.";
+            if (!force)
+                throw UserFacingException.Refused($"{why} Nothing was changed; {restart}");
+            return RestartAfresh(run);
+        }
+
         CheckpointState state;
         try
         {
-            state = Checkpoint.Load(run.CheckpointFile);
+            state = Checkpoint.Load(layout.CheckpointFile);
         }
-        catch (UserFacingException e) when (!force)
+        catch (UserFacingException e)
         {
-            throw new UserFacingException($"{e.Message} Nothing was changed; --resume {run.Path} --force restarts this run from epoch 1 in place, keeping the bad files as *.damaged.", 2);
-        }
-        catch (UserFacingException)
-        {
-            Backup(run.CheckpointFile);
-            Backup(run.MetricsFile);
-            return null;
+            if (!force)
+                throw UserFacingException.Refused($"{e.Message} Nothing was changed; {restart}");
+            return RestartAfresh(run);
         }
 
         if (state.LatentDim != options.LatentDim || state.Categories != options.Categories || state.Hard != options.Hard)
-            throw new UserFacingException(
-                $"{run.CheckpointFile} was written for latent {state.LatentDim}×{state.Categories} {(state.Hard ? "hard" : "soft")}, " +
-                $"but config.json says {options.LatentDim}×{options.Categories} {options.Mode}; the run folder is inconsistent.", 2);
+            throw UserFacingException.Refused(
+                $"{layout.CheckpointFile} was written for latent {state.LatentDim}×{state.Categories} {(state.Hard ? "hard" : "soft")}, " +
+                $"but config.json says {options.LatentDim}×{options.Categories} {options.Mode}; the run folder is inconsistent.");
 
-        MetricsFile metrics = MetricsCsv.ReadWithNotes(run.MetricsFile);
-        string[] damage = metrics.Notes.Where(n => n.Contains("incomplete") || n.Contains("unreadable") || n.Contains("lacks")).ToArray();
-        if (damage.Length > 0 && File.Exists(run.MetricsFile))
+        if (metrics.Damaged && !force)
+            throw UserFacingException.Refused(
+                $"{layout.MetricsFile}: {string.Join("; ", metrics.Notes)}. Nothing was changed; add --force to drop what cannot be read (a copy is kept as metrics.csv{RunLayout.DamagedSuffix}).");
+
+        int[] missing = Enumerable.Range(1, state.EpochsCompleted).Except(metrics.Rows.Select(r => r.Epoch)).ToArray();
+        if (missing.Length > 0)
         {
+            // Only the newest checkpoint is kept, so a hole in the history cannot be recomputed from the epoch before
+            // it; a run is a pure function of its seed and options, so restarting gives the same rows again.
             if (!force)
-                throw new UserFacingException(
-                    $"{run.MetricsFile}: {string.Join("; ", damage)}. Nothing was changed; add --force to drop what cannot be read (a copy is kept as metrics.csv.damaged).", 2);
-            Backup(run.MetricsFile, keepOriginal: true);
+                throw UserFacingException.Refused(
+                    $"{layout.MetricsFile} has no row for epoch(s) {Epochs(missing)} of the {state.EpochsCompleted} in the checkpoint. Nothing was changed; {restart}");
+            return RestartAfresh(run);
         }
-        int missing = state.EpochsCompleted - metrics.Rows.Count(r => r.Epoch <= state.EpochsCompleted);
-        if (missing > 0 && !force)
-            throw new UserFacingException(
-                $"{run.MetricsFile} has rows for {state.EpochsCompleted - missing} of the {state.EpochsCompleted} epochs in the checkpoint; add --force to continue with the rows it has.", 2);
-        // Rows past the checkpoint come from a kill between the metrics write and the checkpoint write;
-        // those epochs are recomputed identically, so dropping them loses nothing.
-        MetricsCsv.TruncateTo(run.MetricsFile, state.EpochsCompleted);
+
+        if (metrics.Damaged)
+            Backup(layout.MetricsFile, keepOriginal: true);
+        // Rows past the checkpoint come from a kill between the metrics write and the checkpoint write; those
+        // epochs are recomputed identically, so dropping them loses nothing.
+        MetricsCsv.TruncateTo(layout.MetricsFile, state.EpochsCompleted, run.Writer);
         return state;
     }
+
+    static CheckpointState? RestartAfresh(RunDirectory run)
+    {
+        Backup(run.Layout.CheckpointFile);
+        Backup(run.Layout.MetricsFile);
+        return null;
+    }
+
+    static string Epochs(int[] epochs) =>
+        epochs.Length <= 5 ? string.Join(", ", epochs) : $"{string.Join(", ", epochs.Take(5))} and {epochs.Length - 5} more";
 
     static void Backup(string path, bool keepOriginal = false)
     {
         if (!File.Exists(path))
             return;
-        string backup = path + ".damaged";
+        string backup = RunLayout.Damaged(path);
         if (keepOriginal)
             File.Copy(path, backup, overwrite: true);
         else

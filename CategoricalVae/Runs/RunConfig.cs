@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using CategoricalVae.Training;
+using CategoricalVae.Common;
 
 namespace CategoricalVae.Runs;
 
@@ -24,19 +24,31 @@ public sealed record RunConfig
     public required DateTime StartTimeUtc { get; init; }
     public List<DateTime> ResumedAtUtc { get; init; } = [];
 
-    public void Save(string path) => AtomicFile.WriteText(path, JsonSerializer.Serialize(this, Json));
+    /// <summary>The OpenMP settings libtorch ran with (GOMP_SPINCOUNT, OMP_WAIT_POLICY, OMP_NUM_THREADS), as
+    /// far as they were set; they change speed, not results.</summary>
+    public Dictionary<string, string> OpenMp { get; init; } = [];
 
+    public void Save(string path, AtomicWriter writer) => writer.WriteText(path, JsonSerializer.Serialize(this, Json));
+
+    /// <summary>Reads config.json; anything unreadable, or options that break a rule, is refused (exit 2).</summary>
     public static RunConfig Load(string path)
     {
+        RunConfig? config;
         try
         {
-            return JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(path), Json)
-                   ?? throw new UserFacingException($"{path}: empty configuration.", 2);
+            config = JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(path), Json);
         }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
         {
-            throw new UserFacingException($"{path}: cannot read the run's configuration ({e.Message.Split('\n')[0]}).", 2);
+            throw UserFacingException.Refused($"{path}: cannot read the run's configuration ({e.Message.Split('\n')[0]}).");
         }
+        if (config == null)
+            throw UserFacingException.Refused($"{path}: empty configuration.");
+        if (config.Options == null)
+            throw UserFacingException.Refused($"{path}: has no options.");
+        if (config.Options.Problem() is { } problem)
+            throw UserFacingException.Refused($"{path}: the stored options break a rule: {problem}");
+        return config;
     }
 
     /// <summary>The commit of the git checkout around the current folder, read from .git without running git.</summary>

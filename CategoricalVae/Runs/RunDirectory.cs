@@ -1,32 +1,37 @@
-using System.Diagnostics;
+using CategoricalVae.Common;
 
 namespace CategoricalVae.Runs;
 
 /// <summary>
-/// One run = one folder, runs/&lt;yyyyMMdd-HHmmss&gt;-&lt;soft|hard&gt;[-name]. Creation is atomic (a second
-/// process starting in the same second gets a "-2" suffix), and a lock file with the owner's pid keeps two
-/// processes from writing the same run; a lock left by a dead process is taken over.
+/// One run = one folder, runs/&lt;yyyyMMdd-HHmmss&gt;-&lt;soft|hard&gt;[-name], owned by one process at a time.
+/// The name is claimed atomically (a second process starting in the same second gets a "-2" suffix) and
+/// run.lock (<see cref="RunLock"/>) keeps two processes from writing the same run; a lock whose owner is gone is
+/// taken over.
 /// </summary>
 public sealed class RunDirectory : IDisposable
 {
-    public const string LockFileName = "run.lock";
-
     FileStream? _lock;
 
-    RunDirectory(string path) => Path = path;
+    RunDirectory(string path, AtomicWriter writer)
+    {
+        Layout = new RunLayout(path);
+        Writer = writer;
+    }
 
-    public string Path { get; }
-    public string Name => System.IO.Path.GetFileName(Path);
-    public string ConfigFile => File("config.json");
-    public string MetricsFile => File("metrics.csv");
-    public string LogFile => File("train.log");
-    public string CheckpointFile => File("checkpoint.bin");
-    public string LossPlotFile => File("loss.png");
+    public RunLayout Layout { get; }
+    public string Path => Layout.Folder;
+    public string Name => Layout.Name;
 
-    public string File(string name) => System.IO.Path.Combine(Path, name);
+    /// <summary>How this run's files are written (with the process's fault plan).</summary>
+    public AtomicWriter Writer { get; }
 
     /// <summary>Creates a fresh run folder under <paramref name="runsDir"/> and locks it.</summary>
-    public static RunDirectory Create(string runsDir, string mode, string? label, DateTime now)
+    public static RunDirectory Create(string runsDir, string mode, string? label, DateTime now, AtomicWriter? writer = null) =>
+        CreateNamed(runsDir, $"{now:yyyyMMdd-HHmmss}-{mode}" + (string.IsNullOrEmpty(label) ? "" : "-" + label), writer, suffixIfTaken: true);
+
+    /// <summary>Creates the folder <paramref name="runsDir"/>/<paramref name="name"/> (or, with
+    /// <paramref name="suffixIfTaken"/>, the first free "name-N") and locks it.</summary>
+    public static RunDirectory CreateNamed(string runsDir, string name, AtomicWriter? writer, bool suffixIfTaken)
     {
         try
         {
@@ -36,109 +41,101 @@ public sealed class RunDirectory : IDisposable
         {
             throw new UserFacingException($"Cannot create the runs folder {System.IO.Path.GetFullPath(runsDir)}: {e.Message}");
         }
-        string stem = $"{now:yyyyMMdd-HHmmss}-{mode}" + (string.IsNullOrEmpty(label) ? "" : "-" + label);
         for (int attempt = 1; attempt < 1000; attempt++)
         {
-            string candidate = System.IO.Path.Combine(runsDir, attempt == 1 ? stem : $"{stem}-{attempt}");
-            // Directory.CreateDirectory succeeds on an existing folder, so claim the name with the lock file:
-            // CreateNew is atomic, and the loser of a race moves on to the next suffix.
-            if (Directory.Exists(candidate) || System.IO.File.Exists(candidate))
-                continue;
-            try
+            string candidate = System.IO.Path.Combine(runsDir, attempt == 1 ? name : $"{name}-{attempt}");
+            // CreateDirectory succeeds on an existing folder, so the lock file's CreateNew is the claim: it is
+            // atomic, and the loser of a race moves on to the next suffix. The Exists check only saves work.
+            if (!Directory.Exists(candidate) && !File.Exists(candidate))
             {
-                Directory.CreateDirectory(candidate);
-                var run = new RunDirectory(System.IO.Path.GetFullPath(candidate));
-                if (run.TryClaimFresh())
-                    return run;
+                try
+                {
+                    Directory.CreateDirectory(candidate);
+                    var run = new RunDirectory(System.IO.Path.GetFullPath(candidate), writer ?? AtomicWriter.Plain);
+                    if (run.TryClaim())
+                        return run;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    if (!Directory.Exists(candidate))
+                        throw new UserFacingException($"Cannot create a run folder in {System.IO.Path.GetFullPath(runsDir)}: {e.Message}");
+                }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                if (!Directory.Exists(candidate))
-                    throw new UserFacingException($"Cannot create a run folder in {System.IO.Path.GetFullPath(runsDir)}: {e.Message}");
-            }
+            if (!suffixIfTaken)
+                throw UserFacingException.Refused($"{System.IO.Path.GetFullPath(candidate)} already exists.");
         }
-        throw new UserFacingException($"Cannot find a free run folder name for {stem} in {runsDir}.");
+        throw new UserFacingException($"Cannot find a free run folder name for {name} in {runsDir}.");
     }
 
-    /// <summary>Opens an existing run for --resume, taking its lock.</summary>
-    public static RunDirectory Open(string path)
+    /// <summary>Opens an existing run (for --resume), taking its lock.</summary>
+    public static RunDirectory Open(string path, AtomicWriter? writer = null)
     {
         if (!Directory.Exists(path))
-            throw new UserFacingException($"--resume: {path} is not a folder.", 2);
-        var run = new RunDirectory(System.IO.Path.GetFullPath(path));
+            throw UserFacingException.Refused($"{path} is not a folder.");
+        var run = new RunDirectory(System.IO.Path.GetFullPath(path), writer ?? AtomicWriter.Plain);
         run.TakeLock();
         return run;
     }
 
-    bool TryClaimFresh()
+    /// <summary>The owner named by a run folder's lock if that process is alive, else null.</summary>
+    public static RunLock? LiveOwner(string folder)
     {
+        string lockPath = new RunLayout(folder).LockFile;
+        return File.Exists(lockPath) && ReadOwner(lockPath) is { } owner && owner.OwnerIsAlive() ? owner : null;
+    }
+
+    bool TryClaim()
+    {
+        string lockPath = Layout.LockFile;
+        if (Directory.Exists(lockPath))
+            throw UserFacingException.Refused($"{lockPath} is a folder, not a lock file; remove it and try again.");
         try
         {
-            _lock = new FileStream(File(LockFileName), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
+            _lock = new FileStream(lockPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
         }
-        catch (IOException) when (System.IO.File.Exists(File(LockFileName)))
+        catch (IOException) when (File.Exists(lockPath))
         {
             return false;
         }
-        WriteOwner();
+        using var writer = new StreamWriter(_lock, leaveOpen: true);
+        writer.Write(RunLock.ForThisProcess().ToJson());
+        writer.Flush();
+        _lock.Flush(flushToDisk: true);
         return true;
     }
 
     void TakeLock()
     {
-        string lockPath = File(LockFileName);
+        string lockPath = Layout.LockFile;
         for (int attempt = 0; attempt < 3; attempt++)
         {
-            if (TryClaimFresh())
+            if (TryClaim())
                 return;
-            int? owner = ReadOwner(lockPath);
-            if (owner is int pid && IsAlive(pid))
-                throw new UserFacingException($"{Path} is in use by process {pid} (lock file {lockPath}); wait for it to finish or stop it.", 2);
-            // Stale: the owner died without cleaning up. Remove and retry the atomic claim.
-            try { System.IO.File.Delete(lockPath); }
+            RunLock? owner = ReadOwner(lockPath);
+            if (owner is { } o && o.OwnerIsAlive())
+                throw UserFacingException.Refused(
+                    $"{Path} is in use by {o.Describe()} (lock file {lockPath}). If no process is working on this run, delete {lockPath} and try again.");
+            // An unreadable lock that is seconds old is most likely being written by a process claiming it now.
+            if (owner == null && File.Exists(lockPath) && DateTime.UtcNow - File.GetLastWriteTimeUtc(lockPath) < TimeSpan.FromSeconds(5))
+                throw UserFacingException.Refused($"{Path} is being opened by another process (lock file {lockPath}); try again in a moment.");
+            // Stale: the owner is gone. Remove it and retry the atomic claim.
+            try { File.Delete(lockPath); }
             catch (IOException) { }
         }
-        throw new UserFacingException($"Cannot take the lock {lockPath}.", 2);
+        throw UserFacingException.Refused($"Cannot take the lock {lockPath}; if no process is working on this run, delete it and try again.");
     }
 
-    void WriteOwner()
-    {
-        using var writer = new StreamWriter(_lock!, leaveOpen: true);
-        writer.Write(Environment.ProcessId);
-        writer.Flush();
-        _lock!.Flush(flushToDisk: true);
-    }
-
-    static int? ReadOwner(string lockPath)
+    static RunLock? ReadOwner(string lockPath)
     {
         try
         {
             using var stream = new FileStream(lockPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             using var reader = new StreamReader(stream);
-            return int.TryParse(reader.ReadToEnd().Trim(), out int pid) ? pid : null;
+            return RunLock.Parse(reader.ReadToEnd());
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
-        }
-    }
-
-    static bool IsAlive(int pid)
-    {
-        if (pid == Environment.ProcessId)
-            return true;
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
         }
     }
 
@@ -148,7 +145,7 @@ public sealed class RunDirectory : IDisposable
             return;
         _lock.Dispose();
         _lock = null;
-        try { System.IO.File.Delete(File(LockFileName)); }
+        try { File.Delete(Layout.LockFile); }
         catch (IOException) { }
     }
 }

@@ -1,10 +1,9 @@
 using System.Text.Json;
-using CategoricalVae.Evaluation;
-using CategoricalVae.Training;
 
 namespace CategoricalVae.Runs;
 
-/// <summary>One run folder as `compare` sees it: what its metrics say, and what was odd about it.</summary>
+/// <summary>One run folder as `compare` sees it: what its metrics say, and what was odd about it.
+/// <paramref name="Evaluation"/> is null when there is none or when it no longer matches the checkpoint.</summary>
 public sealed record RunSummary(
     string Name,
     string Path,
@@ -24,47 +23,58 @@ public sealed record RunSummary(
     public (double Value, int Epoch)? Best(CompareMetric metric) =>
         Rows.Count > 0 ? Rows.Select(r => (metric.Of(r), r.Epoch)).MinBy(p => p.Item1) : null;
 
-    /// <summary>Reads a run folder; null when the folder is not a run at all (no config.json, metrics.csv
-    /// or checkpoint.bin).</summary>
+    /// <summary>Reads a run folder; null when the folder is not a run at all (no config.json, metrics.csv or
+    /// checkpoint.bin).</summary>
     public static RunSummary? Load(string folder)
     {
-        string config = System.IO.Path.Combine(folder, "config.json");
-        string metrics = System.IO.Path.Combine(folder, "metrics.csv");
-        string checkpoint = System.IO.Path.Combine(folder, "checkpoint.bin");
-        if (!File.Exists(config) && !File.Exists(metrics) && !File.Exists(checkpoint))
+        var layout = new RunLayout(folder);
+        if (!layout.LooksLikeRun)
             return null;
 
         var notes = new List<string>();
-        string mode = ModeFromConfig(config, notes);
-        MetricsFile file = MetricsCsv.ReadWithNotes(metrics);
+        string mode = ModeFromConfig(layout.ConfigFile, notes);
+        MetricsFile file = MetricsCsv.ReadWithNotes(layout.MetricsFile);
         notes.AddRange(file.Notes);
-        if (File.Exists(System.IO.Path.Combine(folder, RunDirectory.LockFileName)))
-            notes.Add("in progress or crashed (run.lock present)");
-        string name = System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(folder));
-        var evaluation = EvaluationFrom(System.IO.Path.Combine(folder, "evaluation.json"), notes);
-        return new RunSummary(name, System.IO.Path.GetFullPath(folder), mode, file.Rows, notes, evaluation);
+        if (RunDirectory.LiveOwner(folder) is { } owner)
+            notes.Add($"in progress ({owner.Describe()})");
+        else if (File.Exists(layout.LockFile))
+            notes.Add("crashed or killed (stale run.lock)");
+        var evaluation = EvaluationFrom(layout, file.Rows, notes);
+        return new RunSummary(layout.Name, System.IO.Path.GetFullPath(folder), mode, file.Rows, notes, evaluation);
     }
 
-    /// <summary>The run's evaluation.json (written by `evaluate`), if any.</summary>
-    static EvaluationReport? EvaluationFrom(string path, List<string> notes)
+    /// <summary>The run's evaluation.json (written by `evaluate`) if it belongs to the run's current checkpoint.</summary>
+    static EvaluationReport? EvaluationFrom(RunLayout layout, IReadOnlyList<EpochMetrics> rows, List<string> notes)
     {
-        if (!File.Exists(path))
+        if (!File.Exists(layout.EvaluationFile))
             return null;
+        EvaluationReport report;
         try
         {
-            var report = EvaluationReport.FromJson(File.ReadAllText(path));
-            // Bounds from grey pixels or few samples are not comparable with the others in the table.
-            if (report.Likelihood != "bernoulli")
-                notes.Add("evaluated on grey levels (BCE, not a likelihood)");
-            if (report.Samples != 1000)
-                notes.Add($"nll from m={report.Samples}");
-            return report;
+            report = EvaluationReport.FromJson(File.ReadAllText(layout.EvaluationFile));
         }
-        catch (Exception e) when (e is JsonException or IOException or NotSupportedException)
+        catch (Exception e) when (e is JsonException or IOException or NotSupportedException or UnauthorizedAccessException)
         {
             notes.Add("evaluation.json unreadable");
             return null;
         }
+        // Figures of an earlier checkpoint describe a model the run no longer has: name them, do not show them.
+        string? current = Checkpoint.StoredHash(layout.CheckpointFile);
+        bool stale = report.CheckpointSha256 != null
+            ? current != null && current != report.CheckpointSha256
+            : rows.Count > 0 && rows[^1].Epoch != report.EpochsCompleted;
+        if (stale)
+        {
+            int now = rows.Count > 0 ? rows[^1].Epoch : 0;
+            notes.Add($"evaluation.json is of epoch {report.EpochsCompleted}, not of the current checkpoint (epoch {now}): run evaluate again");
+            return null;
+        }
+        // Bounds from grey pixels or few samples are not comparable with the others in the table.
+        if (report.Likelihood != "bernoulli")
+            notes.Add("evaluated on grey levels (BCE, not a likelihood)");
+        if (report.Samples != 1000)
+            notes.Add($"nll from m={report.Samples}");
+        return report;
     }
 
     static string ModeFromConfig(string path, List<string> notes)
@@ -79,7 +89,7 @@ public sealed record RunSummary(
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
             return doc.RootElement.GetProperty("options").GetProperty("hard").GetBoolean() ? "hard" : "soft";
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or IOException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             notes.Add("config.json unreadable");
             return "?";

@@ -1,18 +1,17 @@
+using CategoricalVae.Common;
 using TorchSharp;
 
 namespace CategoricalVae.Training;
 
 public static class DeviceChoice
 {
-    public static readonly string[] Names = ["auto", "cpu", "cuda"];
-
     /// <summary>Resolves auto|cpu|cuda to a torch device; cuda without CUDA is a clear error.</summary>
     public static torch.Device Resolve(string name) => name switch
     {
         "cpu" => torch.CPU,
         "cuda" => torch.cuda.is_available()
             ? torch.CUDA
-            : throw new UserFacingException("--device cuda: CUDA is not available (build with -p:TorchBackend=cuda on a machine with an NVIDIA driver), or use --device cpu.", 2),
+            : throw UserFacingException.Refused("--device cuda: CUDA is not available (build with -p:TorchBackend=cuda on a machine with an NVIDIA driver), or use --device cpu."),
         _ => torch.cuda.is_available() ? torch.CUDA : torch.CPU,
     };
 }

@@ -17,7 +17,7 @@ public sealed class FusedAdam : IDisposable
 {
     readonly Adam _adam;
     readonly Parameter[] _parameters;
-    readonly double _lr, _beta1, _beta2, _eps;
+    readonly double _beta1, _beta2, _eps;
     readonly Tensor?[] _scratch;
     readonly Tensor?[] _grads;
     readonly int _threads = torch.get_num_threads();
@@ -31,7 +31,7 @@ public sealed class FusedAdam : IDisposable
         _grads = new Tensor?[_parameters.Length];
         _plainCpuFloat = _parameters.All(IsPlainCpuFloat);
         _adam = optim.Adam(_parameters, lr, beta1, beta2, eps);
-        (_lr, _beta1, _beta2, _eps) = (lr, beta1, beta2, eps);
+        (_beta1, _beta2, _eps) = (beta1, beta2, eps);
         Fused = fused;
     }
 
@@ -50,8 +50,10 @@ public sealed class FusedAdam : IDisposable
             _adam.step();
             return;
         }
-        // Fetched every step: loading a checkpoint replaces the state's tensors.
+        // Fetched every step: loading a checkpoint replaces the state's tensors, and a learning-rate scheduler
+        // changes the rate in the wrapped optimizer's parameter group.
         var states = _adam.state_dict().State;
+        double lr = _adam.ParamGroups.First().LearningRate;
         for (int i = 0; i < _parameters.Length; i++)
         {
             if (_grads[i] is not { } grad)
@@ -62,7 +64,7 @@ public sealed class FusedAdam : IDisposable
             double biasCorrection1 = 1 - Math.Pow(_beta1, s.step);
             double biasCorrection2 = 1 - Math.Pow(_beta2, s.step);
             _scratch[i] ??= empty_like(p).DetachFromDisposeScope();
-            Update(p, grad, s.exp_avg, s.exp_avg_sq, _scratch[i]!, _beta1, _beta2, _lr / biasCorrection1, Math.Sqrt(biasCorrection2), _eps);
+            Update(p, grad, s.exp_avg, s.exp_avg_sq, _scratch[i]!, _beta1, _beta2, lr / biasCorrection1, Math.Sqrt(biasCorrection2), _eps);
         }
     }
 

@@ -1,4 +1,4 @@
-namespace CategoricalVae.Training;
+namespace CategoricalVae.Runs;
 
 /// <summary>One row of metrics.csv. Losses are means per example.</summary>
 public sealed record EpochMetrics(

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace CategoricalVae.Evaluation;
+namespace CategoricalVae.Runs;
 
 /// <summary>evaluation.json: what was evaluated, how, and the numbers (nats per test image).</summary>
 public sealed record EvaluationReport
@@ -9,6 +9,10 @@ public sealed record EvaluationReport
     public required string Checkpoint { get; init; }
     public required int EpochsCompleted { get; init; }
     public required long GlobalStep { get; init; }
+
+    /// <summary>The SHA-256 the evaluated checkpoint ends with: `compare` marks the figures stale once the run's
+    /// checkpoint has moved on. Absent in files of older versions.</summary>
+    public string? CheckpointSha256 { get; init; }
     public required string Mode { get; init; }
     public required string Binarize { get; init; }
     public long? BinarizeSeed { get; init; }
@@ -37,8 +41,8 @@ public sealed record EvaluationReport
 
     public sealed record RelaxedLoss(double Temperature, double Loss, double Bce, double Kl);
 
-    public string ToJson() => JsonSerializer.Serialize(this, Runs.RunConfig.Json);
+    public string ToJson() => JsonSerializer.Serialize(this, RunConfig.Json);
 
     public static EvaluationReport FromJson(string json) =>
-        JsonSerializer.Deserialize<EvaluationReport>(json, Runs.RunConfig.Json) ?? throw new JsonException("empty evaluation");
+        JsonSerializer.Deserialize<EvaluationReport>(json, RunConfig.Json) ?? throw new JsonException("empty evaluation");
 }

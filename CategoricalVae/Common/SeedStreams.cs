@@ -1,4 +1,4 @@
-namespace CategoricalVae.Training;
+namespace CategoricalVae.Common;
 
 /// <summary>
 /// Derives an independent seed for each random stream of each epoch from --seed. Every epoch starts its

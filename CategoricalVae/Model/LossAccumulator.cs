@@ -1,4 +1,4 @@
-namespace CategoricalVae.Training;
+namespace CategoricalVae.Model;
 
 /// <summary>Sums batch-mean losses weighted by batch length (the source's loss.item() * len(data)).</summary>
 public struct LossAccumulator

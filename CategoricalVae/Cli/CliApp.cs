@@ -1,0 +1,53 @@
+using System.CommandLine;
+using CategoricalVae.Common;
+
+namespace CategoricalVae.Cli;
+
+/// <summary>The command line: the root command trains; subcommands compare, evaluate and benchmark. Every failure
+/// ends as one `error:` line and an exit code from <see cref="ExitCodes"/>, never a stack trace.</summary>
+public static class CliApp
+{
+    public static RootCommand Build(CliServices services)
+    {
+        var root = new RootCommand("Categorical VAE (Gumbel-Softmax) on MNIST. Without a subcommand: train one run into --runs-dir.");
+        TrainCommand.Configure(root, services);
+        root.Subcommands.Add(CompareCommand.Create());
+        root.Subcommands.Add(EvaluateCommand.Create(services));
+        root.Subcommands.Add(BenchCommand.Create(services));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, CliServices services)
+    {
+        var parsed = Build(services).Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            Console.Error.WriteLine($"error: {ParseErrorText.Describe(parsed.Errors[0])} (see --help)");
+            return ExitCodes.Refused;
+        }
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
+        }
+        catch (UserFacingException e)
+        {
+            Console.Error.WriteLine($"error: {OneLine(e.Message)}");
+            return e.ExitCode;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Disk full, read-only folders, vanished files: what was written last is still whole (atomic renames).
+            Console.Error.WriteLine($"error: {OneLine(NoSpace.Explain(e))}");
+            return ExitCodes.Failed;
+        }
+        catch (Exception e)
+        {
+            // Anything unexpected (a libtorch error, a bug): one line here, the full story in a file of its own.
+            string details = ErrorDetails.Write(Path.GetTempPath(), "categoricalvae-error", e.ToString());
+            Console.Error.WriteLine($"error: unexpected failure: {OneLine(e.Message)} (details: {details})");
+            return ExitCodes.Failed;
+        }
+    }
+
+    static string OneLine(string text) => text.Split('\n')[0].Trim().ReplaceLineEndings(" ");
+}

@@ -1,0 +1,110 @@
+using System.Text.Json.Serialization;
+using CategoricalVae.Common;
+using CategoricalVae.Data;
+using CategoricalVae.Model;
+
+namespace CategoricalVae.Runs;
+
+/// <summary>
+/// Everything that defines a training run, with its defaults and its validation rules (the one home of both:
+/// the command line builds its options from here and a resumed run's config.json is checked here too).
+/// Serialised into config.json; property names there are a published format.
+/// </summary>
+public sealed record TrainOptions
+{
+    /// <summary>Largest code (latent-dim × categories) the model is built for; far above any useful size.</summary>
+    public const long MaxCodeSize = 1_000_000;
+
+    /// <summary>Smallest temperature: below it float32 softmax of logits/τ overflows.</summary>
+    public const double MinTemperature = 1e-4;
+
+    public const int MaxThreads = 256;
+
+    public static readonly TrainOptions Defaults = new();
+
+    public int Epochs { get; init; } = 10;
+    public int BatchSize { get; init; } = 100;
+    public double LearningRate { get; init; } = 1e-3;
+    public bool Hard { get; init; }
+    public double Temperature { get; init; } = 1.0;
+    public double TempMin { get; init; } = 0.5;
+    public double AnnealRate { get; init; } = 3e-5;
+    public int AnnealEvery { get; init; } = 100;
+    public AnnealSchedule AnnealSchedule { get; init; } = AnnealSchedule.Global;
+    public int LatentDim { get; init; } = 30;
+    public int Categories { get; init; } = 10;
+    public bool ReluOnLogits { get; init; } = true;
+    public long Seed { get; init; } = 2020;
+    public int LogInterval { get; init; } = 10;
+    public string Device { get; init; } = "auto";
+
+    /// <summary>libtorch CPU threads; fixed (never chosen from the machine's load) so reruns reproduce bit for bit.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    public string DataDir { get; init; } = Checkout.DefaultFolder("data");
+    public string RunsDir { get; init; } = Checkout.DefaultFolder("runs");
+    public string? Name { get; init; }
+    public int? TrainLimit { get; init; }
+    public int? TestLimit { get; init; }
+    public bool Offline { get; init; }
+    public bool TensorBoard { get; init; } = true;
+    public Binarization Binarize { get; init; } = Binarization.None;
+
+    /// <summary>TorchSharp's stock Adam step instead of the fused one (same rule, slower; for checking).</summary>
+    public bool StockAdam { get; init; }
+
+    /// <summary>Seed of the binarisation thresholds as given (config.json records it whenever binarising).</summary>
+    public long? BinarizeSeed { get; init; }
+
+    [JsonIgnore]
+    public string Mode => Hard ? "hard" : "soft";
+
+    /// <summary>The seed the binarisation actually uses.</summary>
+    [JsonIgnore]
+    public long BinarizationSeed => BinarizeSeed ?? Seed;
+
+
+    [JsonIgnore]
+    public long CodeSize => (long)LatentDim * Categories;
+
+    /// <summary>The form recorded in config.json: the binarisation seed spelled out when binarising.</summary>
+    public TrainOptions Normalized() => this with
+    {
+        BinarizeSeed = Binarize == Binarization.None ? BinarizeSeed : BinarizationSeed,
+    };
+
+    public TemperatureSchedule CreateSchedule() => new(AnnealSchedule, Temperature, TempMin, AnnealRate, AnnealEvery);
+
+    /// <summary>The first problem with the values, as one line naming the command-line option, or null.</summary>
+    public string? Problem()
+    {
+        if (Epochs < 1) return $"--epochs must be at least 1 (got {Epochs}).";
+        if (BatchSize < 1) return $"--batch-size must be at least 1 (got {BatchSize}).";
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) return $"--lr must be a positive number (got {Show(LearningRate)}).";
+        if (!(Temperature > 0) || double.IsInfinity(Temperature)) return $"--temperature must be a positive number (got {Show(Temperature)}).";
+        if (!(TempMin > 0) || double.IsInfinity(TempMin)) return $"--temp-min must be a positive number (got {Show(TempMin)}).";
+        if (TempMin < MinTemperature) return $"--temp-min {Show(TempMin)} is below {MinTemperature}: float32 softmax of logits/τ would overflow.";
+        if (TempMin > Temperature) return $"--temp-min ({Show(TempMin)}) must not exceed --temperature ({Show(Temperature)}).";
+        if (!(AnnealRate >= 0) || double.IsInfinity(AnnealRate)) return $"--anneal-rate must be zero or positive (got {Show(AnnealRate)}).";
+        if (AnnealEvery < 1) return $"--anneal-every must be at least 1 (got {AnnealEvery}).";
+        if (LatentDim < 1) return $"--latent-dim must be at least 1 (got {LatentDim}).";
+        if (Categories < 2) return $"--categories must be at least 2 (got {Categories}).";
+        if (CodeSize > MaxCodeSize) return $"--latent-dim {LatentDim} × --categories {Categories} = {CodeSize} code units; at most {MaxCodeSize} are supported.";
+        if (LogInterval < 1) return $"--log-interval must be at least 1 (got {LogInterval}).";
+        if (!DeviceNames.Contains(Device)) return $"--device must be one of {string.Join(", ", DeviceNames)} (got '{Device}').";
+        if (Threads < 1 || Threads > MaxThreads) return $"--threads must be between 1 and {MaxThreads} (got {Threads}).";
+        if (TrainLimit is < 1) return $"--train-limit must be at least 1 (got {TrainLimit}).";
+        if (TestLimit is < 1) return $"--test-limit must be at least 1 (got {TestLimit}).";
+        if (Name != null && RunName.Problem(Name) is { } nameProblem) return nameProblem;
+        if (string.IsNullOrWhiteSpace(DataDir)) return "--data-dir must name a folder.";
+        if (string.IsNullOrWhiteSpace(RunsDir)) return "--runs-dir must name a folder.";
+        if (!Enum.IsDefined(AnnealSchedule)) return $"--anneal-schedule must be global or seed (got {AnnealSchedule}).";
+        if (!Enum.IsDefined(Binarize)) return $"--binarize must be none, fixed or dynamic (got {Binarize}).";
+        if (Binarize == Binarization.None && BinarizeSeed != null) return "--binarize-seed needs --binarize fixed or dynamic.";
+        return null;
+    }
+
+    public static readonly string[] DeviceNames = ["auto", "cpu", "cuda"];
+
+    /// <summary>A number as a person writes it: 1E+308, not three hundred digits.</summary>
+    public static string Show(double value) => value.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
+}

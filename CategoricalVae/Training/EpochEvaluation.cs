@@ -1,0 +1,76 @@
+using CategoricalVae.Common;
+using CategoricalVae.Data;
+using CategoricalVae.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CategoricalVae.Training;
+
+/// <summary>
+/// The per-epoch test pass: the training loss on the test set under no_grad at the epoch's temperature, with the
+/// run's hard/soft mode and the epoch's own evaluation noise stream, plus the aggregate posterior's latent usage.
+/// </summary>
+public sealed class EpochEvaluation
+{
+    readonly CategoricalVaeModel _model;
+    readonly MnistDataset _test;
+    readonly int _batchSize;
+    readonly Device _device;
+    readonly long _seed;
+
+    public EpochEvaluation(CategoricalVaeModel model, MnistDataset test, int batchSize, Device device, long seed)
+    {
+        (_model, _test, _batchSize, _device, _seed) = (model, test, batchSize, device, seed);
+    }
+
+    /// <summary>Means per example, latent usage, and the first test batch's first images with their
+    /// reconstructions (CPU, [n, 784], owned by the caller) for the pictures.</summary>
+    public sealed record Result((double Loss, double Bce, double Kl) Means, LatentUsage Usage, Tensor Originals, Tensor Reconstructions) : IDisposable
+    {
+        public void Dispose()
+        {
+            Originals.Dispose();
+            Reconstructions.Dispose();
+        }
+    }
+
+    public const int PictureImages = 8;
+
+    public Result Run(int epoch, double temperature)
+    {
+        _model.eval();
+        var trainingNoise = _model.Sampler.Generator;
+        using var noise = Generators.For(_seed, epoch, SeedStreams.Stream.EvalNoise, _device);
+        _model.Sampler.Generator = noise;
+        _model.Sampler.Temperature = temperature;
+        var sums = new LossAccumulator();
+        Tensor? originals = null, reconstructions = null;
+        using var posteriorSum = zeros(_model.LatentDim * _model.Categories, device: _device);
+        try
+        {
+            using var _ = no_grad();
+            for (long offset = 0; offset < _test.Count; offset += _batchSize)
+            {
+                using var scope = NewDisposeScope();
+                long length = Math.Min(_batchSize, _test.Count - offset);
+                var x = _test.Slice(offset, length).to(_device);
+                var (reconstruction, posterior) = _model.forward(x);
+                using var loss = VaeLoss.Compute(reconstruction, x, posterior, _model.Categories);
+                sums.Add(loss.Total.ToDouble(), loss.Bce.ToDouble(), loss.Kl.ToDouble(), length);
+                posteriorSum.add_(posterior.sum(0L)); // 0L: a literal 0 would bind to sum(ScalarType)
+                if (offset == 0)
+                {
+                    long n = Math.Min(PictureImages, length);
+                    originals = x.narrow(0, 0, n).cpu().clone().DetachFromDisposeScope();
+                    reconstructions = reconstruction.narrow(0, 0, n).cpu().clone().DetachFromDisposeScope();
+                }
+            }
+        }
+        finally
+        {
+            _model.Sampler.Generator = trainingNoise;
+        }
+        var usage = LatentUsage.FromSum(posteriorSum, sums.Examples, _model.LatentDim, _model.Categories);
+        return new Result(sums.Means, usage, originals!, reconstructions!);
+    }
+}

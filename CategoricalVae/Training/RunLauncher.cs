@@ -1,0 +1,147 @@
+using System.Globalization;
+using CategoricalVae.Common;
+using CategoricalVae.Data;
+using CategoricalVae.Native;
+using CategoricalVae.Runs;
+using TorchSharp;
+
+namespace CategoricalVae.Training;
+
+/// <summary>
+/// The one way into a training run, for `train`, `bench`, `sweep` and the tests: checks the options, claims or
+/// reopens the run folder, writes config.json, trains, and records every failure that ends the run in train.log.
+/// Nothing in a folder changes before every check has passed. The loaded MNIST is shared; each run takes its own
+/// limited or binarised copy.
+/// </summary>
+public sealed class RunLauncher
+{
+    readonly Func<TrainOptions, MnistData> _loadData;
+    readonly IFaultPlan _faults;
+    readonly AtomicWriter _writer;
+
+    /// <param name="loadData">Gives the MNIST of a run's --data-dir once its options passed every check (loading
+    /// libtorch too, if need be); called once per run, so it should cache.</param>
+    public RunLauncher(Func<TrainOptions, MnistData> loadData, IFaultPlan? faults = null)
+    {
+        _loadData = loadData;
+        _faults = faults ?? NoFaults.Instance;
+        _writer = new AtomicWriter(_faults);
+    }
+
+    /// <summary>How the run's log reaches the console.</summary>
+    public ConsoleOutput Console { get; init; } = ConsoleOutput.Lines;
+
+    /// <summary>Starts a new run in a fresh folder runs/&lt;time&gt;-&lt;mode&gt;[-name] under <see cref="TrainOptions.RunsDir"/>.</summary>
+    public RunResult Start(TrainOptions options, StopSignal stop, ITrainingObserver? observer = null)
+    {
+        var data = Check(options);
+        using var run = RunDirectory.Create(options.RunsDir, options.Mode, options.Name, DateTime.Now, _writer);
+        return Train(run, data, options, state: null, previous: null, stop, observer);
+    }
+
+    /// <summary>Starts a new run in exactly <paramref name="folder"/>, which must not exist yet (sweep members).</summary>
+    public RunResult StartIn(string folder, TrainOptions options, StopSignal stop, ITrainingObserver? observer = null)
+    {
+        var data = Check(options);
+        string full = Path.GetFullPath(folder);
+        using var run = RunDirectory.CreateNamed(Path.GetDirectoryName(full)!, Path.GetFileName(full), _writer, suffixIfTaken: false);
+        return Train(run, data, options, state: null, previous: null, stop, observer);
+    }
+
+    /// <summary>Continues the run in <paramref name="runDir"/> from its checkpoint. <paramref name="adjust"/> maps the
+    /// run's stored options to the ones to continue with; it refuses (throws) changes to run-defining settings.</summary>
+    public RunResult Resume(string runDir, Func<TrainOptions, TrainOptions> adjust, bool force, StopSignal stop, ITrainingObserver? observer = null)
+    {
+        var layout = new RunLayout(runDir);
+        if (!Directory.Exists(runDir))
+            throw UserFacingException.Refused($"--resume: {runDir} is not a folder.");
+        if (!File.Exists(layout.ConfigFile))
+            throw UserFacingException.Refused($"--resume: {runDir} has no {RunLayout.ConfigName}, so it is not a run folder.");
+        RunConfig previous = RunConfig.Load(layout.ConfigFile);
+        TrainOptions options = adjust(previous.Options);
+        var data = Check(options);
+
+        using var run = RunDirectory.Open(runDir, _writer);
+        if (TryPeek(layout.CheckpointFile) is { } done)
+        {
+            if (options.Epochs < done.EpochsCompleted)
+                throw UserFacingException.Refused(
+                    $"--epochs {options.Epochs} is fewer than the {done.EpochsCompleted} epochs {run.Name} has done; nothing was changed (give a larger --epochs to train further).");
+            if (options.Epochs == done.EpochsCompleted && done.BatchesDoneInEpoch == 0)
+            {
+                System.Console.WriteLine($"{run.Path} has done all {done.EpochsCompleted} epochs; nothing to do (give a larger --epochs to train further).");
+                return new RunResult(TrainingOutcome.Completed, run.Path, MetricsCsv.Read(layout.MetricsFile).LastOrDefault());
+            }
+        }
+        CheckpointState? state = ResumeState.Check(run, options, force);
+        return Train(run, data, options, state, previous, stop, observer);
+    }
+
+    static CheckpointState? TryPeek(string checkpoint)
+    {
+        try { return File.Exists(checkpoint) ? Checkpoint.Load(checkpoint) : null; }
+        catch (UserFacingException) { return null; }
+    }
+
+    /// <summary>Refuses what breaks a rule or will not fit, then gives the run's data (and checks its device).</summary>
+    MnistData Check(TrainOptions options)
+    {
+        if (options.Problem() is { } problem)
+            throw UserFacingException.Refused(problem);
+        var data = _loadData(options);
+        int train = Math.Min(options.TrainLimit ?? int.MaxValue, data.Train.Count), test = Math.Min(options.TestLimit ?? int.MaxValue, data.Test.Count);
+        if (MemoryEstimate.Problem(options, train, test) is { } memory)
+            throw UserFacingException.Refused(memory);
+        DeviceChoice.Resolve(options.Device);
+        return data;
+    }
+
+    RunResult Train(RunDirectory run, MnistData data, TrainOptions options, CheckpointState? state, RunConfig? previous, StopSignal stop, ITrainingObserver? observer)
+    {
+        options = options.Normalized();
+        var device = DeviceChoice.Resolve(options.Device);
+        torch.set_num_threads(options.Threads);
+        var config = previous != null
+            ? previous with { Options = options, ResumedAtUtc = [.. previous.ResumedAtUtc, DateTime.UtcNow] }
+            : new RunConfig
+            {
+                Options = options,
+                Device = device.ToString(),
+                Threads = torch.get_num_threads(),
+                TorchSharpVersion = TorchRuntime.TorchSharpVersion,
+                LibTorchVersion = TorchRuntime.LibTorchVersion,
+                Machine = Environment.MachineName,
+                GitCommit = RunConfig.FindGitCommit(AppContext.BaseDirectory) ?? RunConfig.FindGitCommit(Environment.CurrentDirectory),
+                StartTimeUtc = DateTime.UtcNow,
+                OpenMp = new Dictionary<string, string>(OpenMpSpin.Settings),
+            };
+        config.Save(run.Layout.ConfigFile, run.Writer);
+
+        var (train, test) = data.ForRun(options.TrainLimit, options.TestLimit, options.Binarize, options.BinarizationSeed);
+        using var _ = train;
+        using var __ = test;
+        using var log = TrainLogging.Create(run.Layout.LogFile, Console);
+        log.Information("Run folder {Run} ({Mode}, {Schedule} annealing, seed {Seed}, {Device}, {Threads} threads, {Train} train / {Test} test examples{Resumed})",
+            run.Path, options.Mode, options.AnnealSchedule.ToString().ToLowerInvariant(), options.Seed, device, options.Threads, train.Count, test.Count,
+            state != null ? $", resuming after epoch {state.EpochsCompleted}" + (state.BatchesDoneInEpoch > 0 ? $" + {state.BatchesDoneInEpoch} batches" : "") : "");
+        if (options.Threads > Environment.ProcessorCount)
+            log.Warning("--threads {Threads} is more than the {Cores} cores: libtorch's threads will wait for each other and training slows down several-fold.",
+                options.Threads, Environment.ProcessorCount);
+
+        TrainingOutcome outcome;
+        try
+        {
+            using var trainer = new Trainer(options, train, test, run, log, stop, device, _faults, observer ?? new ObserverList());
+            outcome = trainer.Run(state);
+        }
+        catch (Exception e)
+        {
+            // Every failure that ends a run is in its log, not only on the console.
+            log.Error("The run failed: {Message}", e is UserFacingException ? e.Message : $"{e.GetType().Name}: {e.Message.Split('\n')[0].Trim()}");
+            throw;
+        }
+        if (outcome == TrainingOutcome.Completed)
+            log.Information("Done. Run folder: {Run}", run.Path);
+        return new RunResult(outcome, run.Path, MetricsCsv.Read(run.Layout.MetricsFile).LastOrDefault());
+    }
+}
