@@ -2,6 +2,7 @@ using Xunit;
 
 namespace CategoricalVae.Tests.Build;
 
+[Trait("Category", Category.Unit)]
 public class ElfVersionNeedPatcherTests
 {
     [Fact]

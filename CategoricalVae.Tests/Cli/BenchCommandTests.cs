@@ -3,6 +3,7 @@ using Xunit;
 
 namespace CategoricalVae.Tests.Cli;
 
+[Trait("Category", Category.EndToEnd)]
 public class BenchCommandTests
 {
     [Fact]

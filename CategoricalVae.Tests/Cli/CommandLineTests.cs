@@ -2,6 +2,7 @@ using Xunit;
 
 namespace CategoricalVae.Tests.Cli;
 
+[Trait("Category", Category.EndToEnd)]
 public class CommandLineTests
 {
     [Theory]

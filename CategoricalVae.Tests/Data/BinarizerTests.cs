@@ -7,6 +7,7 @@ using CategoricalVae.Common;
 
 namespace CategoricalVae.Tests.Data;
 
+[Trait("Category", Category.Unit)]
 public class BinarizerTests
 {
     static Tensor Grey(int rows) => randint(0, 256, [rows, 784], ScalarType.Byte, generator: new Generator(9));

@@ -3,6 +3,7 @@ using Xunit;
 
 namespace CategoricalVae.Tests.Data;
 
+[Trait("Category", Category.Unit)]
 public class IdxReaderTests
 {
     [Fact]

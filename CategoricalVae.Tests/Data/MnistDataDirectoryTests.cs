@@ -8,6 +8,7 @@ using CategoricalVae.Common;
 
 namespace CategoricalVae.Tests.Data;
 
+[Trait("Category", Category.Unit)]
 public class MnistDataDirectoryTests
 {
     readonly SyntheticMnist _mnist = new();

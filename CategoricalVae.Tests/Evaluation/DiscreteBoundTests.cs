@@ -10,6 +10,7 @@ namespace CategoricalVae.Tests.Evaluation;
 /// A model with 2 latents × 3 categories has 9 codes, so log p(x) = log Σ_z p(x|z) p(z) and the exact ELBO
 /// Σ_z q(z|x) log p(x|z) − KL(q ‖ p) can be enumerated and the sampled estimators checked against them.
 /// </summary>
+[Trait("Category", Category.Unit)]
 public class DiscreteBoundTests
 {
     const int Latents = 2, Categories = 3, Images = 4;

@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace CategoricalVae.Tests.Model;
 
+[Trait("Category", Category.Unit)]
 public class CategoricalVaeModelTests
 {
     [Fact]

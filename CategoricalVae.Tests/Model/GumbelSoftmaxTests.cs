@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace CategoricalVae.Tests.Model;
 
+[Trait("Category", Category.Unit)]
 public class GumbelSoftmaxTests
 {
     static GumbelSoftmax Sampler(ulong seed, double tau = 1.0, bool hard = false) => new(new Generator(seed), tau, hard);

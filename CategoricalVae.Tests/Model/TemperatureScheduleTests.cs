@@ -3,6 +3,7 @@ using Xunit;
 
 namespace CategoricalVae.Tests.Model;
 
+[Trait("Category", Category.Unit)]
 public class TemperatureScheduleTests
 {
     static TemperatureSchedule Make(AnnealSchedule kind) => new(kind, 1.0, 0.5, 3e-5, 100);

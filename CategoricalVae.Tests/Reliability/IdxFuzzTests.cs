@@ -5,6 +5,7 @@ using Xunit;
 namespace CategoricalVae.Tests.Reliability;
 
 /// <summary>Guarantee 3: whatever bytes a data file holds, only IdxFormatException escapes, in bounded memory.</summary>
+[Trait("Category", Category.Unit)]
 public class IdxFuzzTests
 {
     const int Inputs = 3000;

@@ -5,6 +5,7 @@ using Xunit;
 namespace CategoricalVae.Tests.Reliability;
 
 /// <summary>Guarantee 7: native memory stays flat over a long run.</summary>
+[Trait("Category", Category.EndToEnd)]
 [Collection(RealMnistCollection.Name)]
 public class MemoryTests
 {

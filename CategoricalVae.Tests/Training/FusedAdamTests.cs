@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace CategoricalVae.Tests.Training;
 
+[Trait("Category", Category.Unit)]
 public class FusedAdamTests
 {
     /// <summary>Sizes of the model's parameters plus awkward ones (tails shorter than a vector, odd lengths).</summary>
@@ -23,7 +24,7 @@ public class FusedAdamTests
             p.grad = randn(p.shape, generator: g) * (step % 3 == 0 ? 1e-4f : 3f);
     }
 
-    [Fact]
+    [FactOnX64WithFma]
     public void Twenty_steps_are_bit_identical_to_TorchSharps_Adam()
     {
         using var scope = NewDisposeScope();

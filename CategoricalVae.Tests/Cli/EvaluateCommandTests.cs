@@ -1,15 +1,16 @@
 using CategoricalVae.Runs;
 using Xunit;
 
-namespace CategoricalVae.Tests.Training;
+namespace CategoricalVae.Tests.Cli;
 
 /// <summary>`evaluate` on runs trained on real MNIST subsets.</summary>
+[Trait("Category", Category.EndToEnd)]
 [Collection(RealMnistCollection.Name)]
-public class EvaluateTests
+public class EvaluateCommandTests
 {
     readonly RealMnist _mnist;
 
-    public EvaluateTests(RealMnist mnist) => _mnist = mnist;
+    public EvaluateCommandTests(RealMnist mnist) => _mnist = mnist;
 
     CliRunner.Result Evaluate(TempDir dir, string run, params string[] extra) =>
         CliRunner.Run(dir.Path, ["evaluate", run, "--data-dir", _mnist.DataDir, "--offline", "--test-limit", "200", .. extra]);

@@ -4,15 +4,16 @@ using CategoricalVae.Runs;
 using SkiaSharp;
 using Xunit;
 
-namespace CategoricalVae.Tests.Training;
+namespace CategoricalVae.Tests.Cli;
 
 /// <summary>The real executable on real MNIST subsets, as a researcher would run it.</summary>
+[Trait("Category", Category.EndToEnd)]
 [Collection(RealMnistCollection.Name)]
-public class EndToEndTests
+public class TrainCommandTests
 {
     readonly RealMnist _mnist;
 
-    public EndToEndTests(RealMnist mnist) => _mnist = mnist;
+    public TrainCommandTests(RealMnist mnist) => _mnist = mnist;
 
     string[] Args(string runsDir, params string[] extra) => _mnist.Args(runsDir, extra);
 

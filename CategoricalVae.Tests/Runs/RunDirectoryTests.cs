@@ -4,8 +4,9 @@ using Xunit;
 
 using CategoricalVae.Common;
 
-namespace CategoricalVae.Tests.Training;
+namespace CategoricalVae.Tests.Runs;
 
+[Trait("Category", Category.Unit)]
 public class RunDirectoryTests
 {
     [Fact]

@@ -1,0 +1,117 @@
+using CategoricalVae.Common;
+using CategoricalVae.Data;
+using CategoricalVae.Runs;
+using CategoricalVae.Training;
+using TorchSharp;
+using Xunit;
+
+namespace CategoricalVae.Tests.Training;
+
+/// <summary>Runs started in-process through <see cref="RunLauncher"/>, the entry `train`, `bench` and `sweep` share.</summary>
+[Trait("Category", Category.Unit)]
+public class RunLauncherTests
+{
+    sealed class Recorder : ITrainingObserver
+    {
+        public List<BatchReport> Batches { get; } = [];
+        public List<EpochMetrics> Epochs { get; } = [];
+        public Action<BatchReport>? OnBatch { get; init; }
+
+        public void BatchDone(BatchReport batch)
+        {
+            Batches.Add(batch);
+            OnBatch?.Invoke(batch);
+        }
+
+        public void EpochDone(EpochMetrics metrics, EpochTimings timings) => Epochs.Add(metrics);
+    }
+
+    static TrainOptions Small(string runsDir) => TrainOptions.Defaults with
+    {
+        Epochs = 2, RunsDir = runsDir, Threads = 1, Device = "cpu", TensorBoard = false, AnnealEvery = 2, AnnealRate = 0.01,
+    };
+
+    static RunLauncher Launcher(MnistData data) => new(_ => data) { Console = ConsoleOutput.None };
+
+    [Fact]
+    public void A_run_writes_its_folder_and_tells_the_observer_about_every_batch_and_epoch()
+    {
+        using var dir = new TempDir();
+        using var data = SyntheticData.Create(train: 250, test: 60);
+        using var stop = new StopSignal();
+        var recorder = new Recorder();
+        var result = Launcher(data).Start(Small(dir.Path) with { Name = "api" }, stop, recorder);
+
+        Assert.Equal(TrainingOutcome.Completed, result.Outcome);
+        Assert.Matches(@"\d{8}-\d{6}-soft-api$", result.RunPath);
+        // 250 examples in batches of 100: 3 batches per epoch, the last one partial.
+        Assert.Equal([(1, 1), (1, 2), (1, 3), (2, 1), (2, 2), (2, 3)], recorder.Batches.Select(b => (b.Epoch, b.Batch)));
+        Assert.Equal([1L, 2, 3, 4, 5, 6], recorder.Batches.Select(b => b.StepsDone));
+        Assert.All(recorder.Batches, b => Assert.Equal(3, b.Batches));
+        var rows = MetricsCsv.Read(Path.Combine(result.RunPath, RunLayout.MetricsName));
+        Assert.Equal(recorder.Epochs.Select(MetricsCsv.Format), rows.Select(MetricsCsv.Format));
+        Assert.Equal(rows[^1], result.LastEpoch);
+        Assert.Equal(2, RunConfig.Load(Path.Combine(result.RunPath, RunLayout.ConfigName)).Options.Epochs);
+        Assert.False(File.Exists(Path.Combine(result.RunPath, RunLayout.LockName)));
+    }
+
+    [Fact]
+    public void Loaded_data_is_shared_between_runs_and_binarising_a_run_never_changes_it()
+    {
+        using var dir = new TempDir();
+        using var data = SyntheticData.Create(train: 200, test: 50);
+        using var before = data.Train.Images.clone();
+        using var testBefore = data.Test.Images.clone();
+        using var stop = new StopSignal();
+        var launcher = Launcher(data);
+        var binarised = launcher.Start(Small(dir.Path) with { Epochs = 1, Binarize = Binarization.Fixed, Name = "fixed" }, stop);
+        var grey = launcher.Start(Small(dir.Path) with { Epochs = 1, Name = "grey" }, stop);
+
+        Assert.True(data.Train.Images.equal(before).all().item<bool>(), "the shared training images changed");
+        Assert.True(data.Test.Images.equal(testBefore).all().item<bool>(), "the shared test images changed");
+        // Same seed, other pixels: the binarised run really saw other data than the grey one.
+        Assert.NotEqual(binarised.LastEpoch!.TrainLoss, grey.LastEpoch!.TrainLoss);
+        Assert.Equal(2020L, RunConfig.Load(Path.Combine(binarised.RunPath, RunLayout.ConfigName)).Options.BinarizeSeed);
+    }
+
+    [Fact]
+    public void A_run_stopped_mid_epoch_and_resumed_ends_exactly_like_an_uninterrupted_one()
+    {
+        using var dir = new TempDir();
+        using var data = SyntheticData.Create(train: 300, test: 60);
+        var launcher = Launcher(data);
+        using var quiet = new StopSignal();
+        var whole = launcher.Start(Small(dir.Path) with { Epochs = 3, Name = "whole" }, quiet);
+
+        using var stop = new StopSignal();
+        var stopper = new Recorder { OnBatch = b => { if (b.StepsDone == 4) stop.Request(); } };
+        var parts = launcher.Start(Small(dir.Path) with { Epochs = 3, Name = "parts" }, stop, stopper);
+        Assert.Equal(TrainingOutcome.Interrupted, parts.Outcome);
+        Assert.Equal((1, 1), (Checkpoint.Load(Path.Combine(parts.RunPath, RunLayout.CheckpointName)) is var s ? (s.EpochsCompleted, s.BatchesDoneInEpoch) : default));
+
+        using var again = new StopSignal();
+        var resumed = launcher.Resume(parts.RunPath, saved => saved, force: false, again);
+        Assert.Equal(TrainingOutcome.Completed, resumed.Outcome);
+        Assert.Equal(RunFolder.LossColumns(whole.RunPath), RunFolder.LossColumns(parts.RunPath));
+    }
+
+    [Fact]
+    public void Resume_refuses_fewer_epochs_than_done_and_changes_nothing()
+    {
+        using var dir = new TempDir();
+        using var data = SyntheticData.Create(train: 100, test: 20);
+        using var stop = new StopSignal();
+        var launcher = Launcher(data);
+        var run = launcher.Start(Small(dir.Path), stop);
+        string config = File.ReadAllText(Path.Combine(run.RunPath, RunLayout.ConfigName));
+
+        var e = Assert.Throws<UserFacingException>(() => launcher.Resume(run.RunPath, o => o with { Epochs = 1 }, force: false, stop));
+        Assert.Equal(ExitCodes.Refused, e.ExitCode);
+        Assert.Contains("--epochs 1 is fewer than the 2 epochs", e.Message);
+        Assert.Equal(config, File.ReadAllText(Path.Combine(run.RunPath, RunLayout.ConfigName)));
+
+        var same = launcher.Resume(run.RunPath, o => o, force: false, stop);
+        Assert.Equal(TrainingOutcome.Completed, same.Outcome);
+        Assert.Equal(config, File.ReadAllText(Path.Combine(run.RunPath, RunLayout.ConfigName)));
+    }
+}
