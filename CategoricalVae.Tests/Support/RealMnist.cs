@@ -16,7 +16,7 @@ public sealed class RealMnist : IAsyncLifetime
 
     /// <summary>Training arguments that use this data, offline, with runs under <paramref name="runsDir"/>.</summary>
     public string[] Args(string runsDir, params string[] extra) =>
-        ["--data-dir", DataDir, "--runs-dir", runsDir, "--offline", "--log-interval", "5", .. extra];
+        ["--data-dir", DataDir, "--runs-dir", runsDir, "--offline", .. extra];
 
     public string[] ResumeArgs(string run, params string[] extra) => ["--resume", run, "--data-dir", DataDir, "--offline", .. extra];
 

@@ -1,5 +1,5 @@
+using System.Security.Cryptography;
 using CategoricalVae.Runs;
-using CategoricalVae.Training;
 
 namespace CategoricalVae.Tests;
 
@@ -14,4 +14,8 @@ public static class RunFolder
             .ToList();
 
     public static IReadOnlyList<EpochMetrics> Rows(string run) => MetricsCsv.Read(Path.Combine(run, "metrics.csv"));
+
+    /// <summary>Every file's name and SHA-256: equal fingerprints mean nothing in the folder changed.</summary>
+    public static string Fingerprint(string folder) => string.Join("\n", Directory.GetFiles(folder).Order(StringComparer.Ordinal)
+        .Select(f => $"{Path.GetFileName(f)} {Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f)))}"));
 }

@@ -8,7 +8,8 @@ namespace CategoricalVae.Cli;
 
 /// <summary>What Program hands every command: the fault plan (none in normal use), extra training observers, and
 /// the MNIST of this process, loaded once and shared by every run in it.</summary>
-public sealed class CliServices(IFaultPlan faults, IReadOnlyList<ITrainingObserver> observers)
+/// <param name="dataSource">Gives the MNIST of a data folder (offline or not); null: fetch and verify the real files.</param>
+public sealed class CliServices(IFaultPlan faults, IReadOnlyList<ITrainingObserver> observers, Func<string, bool, MnistData>? dataSource = null)
 {
     readonly Dictionary<string, MnistData> _data = [];
 
@@ -34,11 +35,14 @@ public sealed class CliServices(IFaultPlan faults, IReadOnlyList<ITrainingObserv
         lock (_data)
         {
             if (!_data.TryGetValue(key, out var data))
-            {
-                var directory = new MnistDataDirectory(dataDir, MnistDataDirectory.DefaultSources(offline), Console.WriteLine);
-                data = _data[key] = MnistData.LoadAsync(directory).GetAwaiter().GetResult();
-            }
+                data = _data[key] = dataSource?.Invoke(dataDir, offline) ?? Fetch(dataDir, offline);
             return data;
         }
+    }
+
+    static MnistData Fetch(string dataDir, bool offline)
+    {
+        var directory = new MnistDataDirectory(dataDir, MnistDataDirectory.DefaultSources(offline), Console.WriteLine);
+        return MnistData.LoadAsync(directory).GetAwaiter().GetResult();
     }
 }

@@ -143,7 +143,7 @@ public static class EvaluateCommand
 
         Console.WriteLine($"  discrete ELBO        {report.DiscreteElbo.Mean,10:F2} ± {report.DiscreteElbo.StandardError:F2} nats  (−ELBO {report.NegativeElbo:F2}; KL to prior {report.KlToPrior:F2})");
         Console.WriteLine($"  {$"IW bound (m={r.Samples})",-20} {report.ImportanceWeightedBound.Mean,10:F2} ± {report.ImportanceWeightedBound.StandardError:F2} nats  (NLL estimate {report.NegativeLogLikelihoodEstimate:F2})");
-        Console.WriteLine($"  relaxed loss (τ {temperature:F4}) {report.Relaxed.Loss,8:F2}  (BCE {report.Relaxed.Bce:F2}, KL {report.Relaxed.Kl:F2}; training objective, not a bound)");
+        Console.WriteLine($"  relaxed loss (τ {Trainer.TemperatureText(temperature)}) {report.Relaxed.Loss,8:F2}  (BCE {report.Relaxed.Bce:F2}, KL {report.Relaxed.Kl:F2}; training objective, not a bound)");
         if (binarize == Binarization.None)
             Console.WriteLine("  note: grey-level pixels: the reconstruction term is minus BCE, not a likelihood; use --binarize fixed for figures comparable with papers.");
         Console.WriteLine($"Wrote {Path.GetFullPath(outputFile)} ({report.Seconds:F1} s)");

@@ -24,12 +24,12 @@ public sealed class HttpMirrorSource : IMnistSource
 
     public string Description => "MNIST mirrors over HTTPS (" + string.Join(", ", _mirrors.Select(m => m.Host)) + ")";
 
-    public async Task<IReadOnlyList<string>> FetchAsync(IReadOnlyList<MnistFile> missing, string dataDir, CancellationToken cancel)
+    public async Task<IReadOnlyList<FetchFailure>> FetchAsync(IReadOnlyList<MnistFile> missing, string dataDir, CancellationToken cancel)
     {
-        var failures = new List<string>();
+        var failures = new List<FetchFailure>();
         foreach (MnistFile file in missing)
         {
-            string? lastError = null;
+            FetchFailure? lastError = null;
             foreach (Uri mirror in _mirrors)
             {
                 var url = new Uri(mirror, file.GzName);
@@ -40,9 +40,9 @@ public sealed class HttpMirrorSource : IMnistSource
                     await using var body = await response.Content.ReadAsStreamAsync(cancel);
                     await body.CopyToAsync(output, cancel);
                 });
-                if (lastError == null)
+                if (lastError == null || lastError.NoSpace)
                     break;
-                lastError = $"{lastError} ({url})";
+                lastError = lastError with { Message = $"{lastError.Message} ({url})" };
             }
             if (lastError != null)
                 failures.Add(lastError);

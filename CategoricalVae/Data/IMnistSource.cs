@@ -8,5 +8,5 @@ public interface IMnistSource
 
     /// <summary>Tries to place each of <paramref name="missing"/> in <paramref name="dataDir"/> (raw or .gz name).
     /// Returns the files it could not provide, and why, for the final error message.</summary>
-    Task<IReadOnlyList<string>> FetchAsync(IReadOnlyList<MnistFile> missing, string dataDir, CancellationToken cancel);
+    Task<IReadOnlyList<FetchFailure>> FetchAsync(IReadOnlyList<MnistFile> missing, string dataDir, CancellationToken cancel);
 }

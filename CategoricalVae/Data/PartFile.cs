@@ -10,7 +10,7 @@ public static class PartFile
 {
     /// <summary>Writes via <paramref name="write"/> into a .part beside <paramref name="finalPath"/>, verifies it
     /// against <paramref name="file"/>'s MD5 and renames it. Returns null on success, else the reason.</summary>
-    public static async Task<string?> WriteVerifiedAsync(string finalPath, MnistFile file, Func<Stream, Task> write)
+    public static async Task<FetchFailure?> WriteVerifiedAsync(string finalPath, MnistFile file, Func<Stream, Task> write)
     {
         string part = finalPath + ".part";
         try
@@ -25,7 +25,7 @@ public static class PartFile
             if (actual != file.Md5)
             {
                 TryDelete(part);
-                return $"{file.Name}: checksum mismatch (expected {file.Md5}, got {actual})";
+                return new FetchFailure($"{file.Name}: checksum mismatch (expected {file.Md5}, got {actual})");
             }
             File.Move(part, finalPath, overwrite: false);
             return null;
@@ -34,7 +34,7 @@ public static class PartFile
                                      or TaskCanceledException or InvalidDataException or UserFacingException)
         {
             TryDelete(part);
-            return $"{file.Name}: {e.Message}";
+            return FetchFailure.From(file, e, Path.GetDirectoryName(Path.GetFullPath(finalPath))!);
         }
     }
 

@@ -49,7 +49,7 @@ public sealed class Evaluator
         try
         {
             using var _ = no_grad();
-            for (int offset = 0; offset < test.Count; offset += ImagesPerBatch)
+            for (int offset = 0, batch = Math.Min(ImagesPerBatch, test.Count); offset < test.Count; offset += Math.Min(batch, test.Count - offset))
             {
                 if (StopRequested?.Invoke() == true)
                     throw new OperationCanceledException($"stopped after {offset} of {test.Count} images");

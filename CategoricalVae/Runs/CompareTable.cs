@@ -40,7 +40,7 @@ public sealed class CompareTable
         return new[]
         {
             r.Name, r.Mode, r.EpochsDone.ToString(CultureInfo.InvariantCulture),
-            N(r.TemperatureAtEnd, "F4"), N(r.Final(_metric), "F2"), N(best?.Value, "F2"),
+            N(r.TemperatureAtEnd, r.TemperatureAtEnd is >= 1e-3 and < 1e5 ? "F4" : "G4"), N(r.Final(_metric), "F2"), N(best?.Value, "F2"),
             best?.Epoch.ToString(CultureInfo.InvariantCulture) ?? "-", N(r.FinalTrainLoss, "F2"),
             r.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture), N(r.ExamplesPerSecond, "F0"),
             N(r.Evaluation?.NegativeElbo, "F2"), N(r.Evaluation?.NegativeLogLikelihoodEstimate, "F2"),

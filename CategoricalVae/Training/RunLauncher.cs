@@ -88,10 +88,10 @@ public sealed class RunLauncher
     {
         if (options.Problem() is { } problem)
             throw UserFacingException.Refused(problem);
-        var data = _loadData(options);
-        int train = Math.Min(options.TrainLimit ?? int.MaxValue, data.Train.Count), test = Math.Min(options.TestLimit ?? int.MaxValue, data.Test.Count);
-        if (MemoryEstimate.Problem(options, train, test) is { } memory)
+        // Before anything is loaded: MNIST has 60 000 training and 10 000 test images at most.
+        if (MemoryEstimate.Problem(options, Math.Min(options.TrainLimit ?? 60_000, 60_000), Math.Min(options.TestLimit ?? 10_000, 10_000)) is { } memory)
             throw UserFacingException.Refused(memory);
+        var data = _loadData(options);
         DeviceChoice.Resolve(options.Device);
         return data;
     }
@@ -137,7 +137,7 @@ public sealed class RunLauncher
         catch (Exception e)
         {
             // Every failure that ends a run is in its log, not only on the console.
-            log.Error("The run failed: {Message}", e is UserFacingException ? e.Message : $"{e.GetType().Name}: {e.Message.Split('\n')[0].Trim()}");
+            log.Error("The run failed: {Message:l}", e.Message.Split('\n')[0].Trim());
             throw;
         }
         if (outcome == TrainingOutcome.Completed)

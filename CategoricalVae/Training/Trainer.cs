@@ -60,7 +60,7 @@ public sealed class Trainer : IDisposable
             Checkpoint.Load(Layout.CheckpointFile, _model, _optimizer.Inner);
 
         var history = MetricsCsv.Read(Layout.MetricsFile);
-        for (int epoch = state.EpochsCompleted + 1; epoch <= _o.Epochs; epoch++)
+        for (int epoch = state.EpochsCompleted + 1; epoch <= _o.Epochs && epoch > 0; epoch++)
         {
             EpochTraining? trained = null;
             _observer.RunEpoch(epoch, () => trained = TrainEpoch(epoch, state));
@@ -76,6 +76,8 @@ public sealed class Trainer : IDisposable
             if (train.Outcome == TrainingOutcome.NumericalFault)
                 return train.Outcome;
 
+            if (train.Examples == 0)
+                throw new InvalidOperationException($"epoch {epoch} trained on no examples"); // a bug, not a user error: never write such a row
             double tau = _schedule.Temperature(train.State.GlobalStep, _train.BatchCount(_o.BatchSize));
             var evalClock = Stopwatch.StartNew();
             using var test = _evaluation.Run(epoch, tau);
@@ -85,12 +87,12 @@ public sealed class Trainer : IDisposable
                 train.Seconds, train.Examples / Math.Max(train.Seconds, 1e-9), test.Usage.MeanPerplexity, test.Usage.DeadLatents);
             if (!double.IsFinite(row.TestLoss))
             {
-                _log.Error("The test loss became {Value} after epoch {Epoch} (global step {Step}); stopping. The last good checkpoint ({Checkpoint}) is kept.",
-                    row.TestLoss, epoch, row.GlobalStep, File.Exists(Layout.CheckpointFile) ? Layout.CheckpointFile : "none yet");
+                _log.Error("The test loss became {Value:l} after epoch {Epoch} (global step {Step}); stopping. The last good checkpoint ({Checkpoint}) is kept.",
+                    row.TestLoss.ToString(System.Globalization.CultureInfo.InvariantCulture), epoch, row.GlobalStep, File.Exists(Layout.CheckpointFile) ? Layout.CheckpointFile : "none yet");
                 return TrainingOutcome.NumericalFault;
             }
-            _log.Information("====> Epoch: {Epoch} Average loss: {TrainLoss:F4}  Test set loss: {TestLoss:F4}  (BCE {TestBce:F2}, KL {TestKl:F2}, τ {Tau:F4}, {Seconds:F1} s, {Rate:F0} ex/s, latent perplexity {Perplexity:F2}, {Dead} dead)",
-                epoch, row.TrainLoss, row.TestLoss, row.TestBce, row.TestKl, tau, row.EpochSeconds, row.ExamplesPerSecond, row.LatentPerplexity, row.DeadLatents);
+            _log.Information("====> Epoch: {Epoch} Average loss: {TrainLoss:F4}  Test set loss: {TestLoss:F4}  (BCE {TestBce:F2}, KL {TestKl:F2}, τ {Tau}, {Seconds:F1} s, {Rate:F0} ex/s, latent perplexity {Perplexity:F2}, {Dead} dead)",
+                epoch, row.TrainLoss, row.TestLoss, row.TestBce, row.TestKl, TemperatureText(tau), row.EpochSeconds, row.ExamplesPerSecond, row.LatentPerplexity, row.DeadLatents);
 
             var artifactClock = Stopwatch.StartNew();
             // metrics before checkpoint: a kill between the two leaves an extra row that --resume trims.
@@ -121,6 +123,10 @@ public sealed class Trainer : IDisposable
         }
         return _stop.Requested ? TrainingOutcome.Interrupted : TrainingOutcome.Completed;
     }
+
+    /// <summary>τ with four decimals, as the source prints it, or in exponent form when that would be unreadable.</summary>
+    public static string TemperatureText(double tau) =>
+        tau.ToString(tau is >= 1e-3 and < 1e5 ? "F4" : "G4", System.Globalization.CultureInfo.InvariantCulture);
 
     void WritePictures(int epoch, EpochEvaluation.Result test, IReadOnlyList<EpochMetrics> history)
     {
@@ -230,8 +236,8 @@ public sealed class Trainer : IDisposable
     {
         string checkpoint = File.Exists(Layout.CheckpointFile) ? Layout.CheckpointFile : "none yet";
         if (result.Outcome == StepOutcome.LossNotFinite)
-            _log.Error("Loss became {Value} at epoch {Epoch}, batch {Batch} (global step {Step}); stopping. The last good checkpoint ({Checkpoint}) is kept.",
-                result.Loss, epoch, batch, step, checkpoint);
+            _log.Error("Loss became {Value:l} at epoch {Epoch}, batch {Batch} (global step {Step}); stopping. The last good checkpoint ({Checkpoint}) is kept.",
+                result.Loss.ToString(System.Globalization.CultureInfo.InvariantCulture), epoch, batch, step, checkpoint);
         else
             _log.Error("Gradients became NaN or infinite at epoch {Epoch}, batch {Batch} (global step {Step}); stopping before the update. The last good checkpoint ({Checkpoint}) is kept.",
                 epoch, batch, step, checkpoint);
