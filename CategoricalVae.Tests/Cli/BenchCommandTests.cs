@@ -10,7 +10,7 @@ public class BenchCommandTests
     public void Bench_runs_with_a_tiny_step_count_and_its_json_has_every_field()
     {
         using var dir = new TempDir();
-        var r = CliRunner.Run(dir.Path, ["bench", "--steps", "10", "--repeats", "2", "--eval-size", "200", "--data-dir", dir.File("no-data"), "--json", "bench.json"], timeoutSeconds: 300);
+        var r = CliRunner.Run(dir.Path, ["bench", "--steps", "10", "--repeats", "2", "--eval-size", "200", "--data-dir", dir.File("no-data"), "--json", "bench.json", "--threads", "2"], timeoutSeconds: 300);
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         Assert.Contains("training / floor", r.Stdout);
         using var json = JsonDocument.Parse(File.ReadAllText(dir.File("bench.json")));
@@ -32,5 +32,21 @@ public class BenchCommandTests
         foreach (string phase in new[] { "batch_ms", "forward_loss_ms", "backward_ms", "gradient_check_ms", "optimizer_ms", "stock_adam_ms" })
             Assert.True(root.GetProperty("phases").GetProperty(phase).GetDouble() > 0, phase);
         Assert.DoesNotContain(Directory.GetDirectories(Path.GetTempPath(), "categoricalvae-bench-*"), d => Directory.GetCreationTimeUtc(d) > DateTime.UtcNow.AddMinutes(-5));
+
+        // The summary figures are what they claim to summarise.
+        double D(string name) => root.GetProperty(name).GetDouble();
+        double[] train = root.GetProperty("train_ms_per_step_by_repeat").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        double[] floor = root.GetProperty("floor_ms_per_step_by_repeat").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.Equal((10, 2, 2, 2), (root.GetProperty("steps").GetInt32(), root.GetProperty("repeats").GetInt32(), train.Length, floor.Length));
+        Assert.Equal(train.Average(), D("train_ms_per_step"), 9);   // the median of two is their mean
+        Assert.Equal(floor.Average(), D("floor_ms_per_step"), 9);
+        Assert.Equal((train[0] / floor[0] + train[1] / floor[1]) / 2, D("train_to_floor_ratio"), 9);
+        Assert.Equal(D("gflop_per_step") / (D("floor_ms_per_step") / 1000), D("floor_gflops"), 6);
+        Assert.Equal(100 * 1000 / D("train_ms_per_step"), D("train_examples_per_second"), 6);
+        Assert.Equal(D("train_ms_per_step") * 600 / 1000, D("epoch_seconds600_steps"), 9);
+        Assert.Equal(D("eval_seconds") / D("epoch_seconds600_steps"), D("eval_to_epoch_ratio"), 9);
+        Assert.Equal(D("artifact_seconds") / D("epoch_seconds600_steps"), D("artifact_to_epoch_ratio"), 9);
+        Assert.Equal(2, root.GetProperty("threads").GetInt32());
+        Assert.True(root.GetProperty("open_mp").GetProperty("GOMP_SPINCOUNT").GetString() is { Length: > 0 });
     }
 }

@@ -52,18 +52,46 @@ public class CommandLineTests
         Assert.Contains("has no config.json, so it is not a run folder", r.Stderr);
     }
 
+    /// <summary>The documented defaults, written out here (not read from the code) so a swapped default fails.</summary>
+    static readonly Dictionary<string, string?> DocumentedDefaults = new()
+    {
+        ["--epochs"] = "10", ["--batch-size"] = "100", ["--lr"] = "0.001", ["--temperature"] = "1", ["--temp-min"] = "0.5",
+        ["--anneal-rate"] = "3E-05", ["--anneal-every"] = "100", ["--anneal-schedule"] = "global", ["--latent-dim"] = "30",
+        ["--categories"] = "10", ["--seed"] = "2020", ["--binarize"] = "none", ["--log-interval"] = "10", ["--device"] = "auto",
+        ["--threads"] = Environment.ProcessorCount.ToString(), ["--data-dir"] = "data", ["--runs-dir"] = "runs",
+        ["--hard"] = null, ["--no-logit-relu"] = null, ["--binarize-seed"] = null, ["--train-limit"] = null, ["--test-limit"] = null,
+        ["--no-tensorboard"] = null, ["--stock-adam"] = null, ["--offline"] = null, ["--name"] = null, ["--resume"] = null, ["--force"] = null,
+    };
+
     [Fact]
-    public void Help_lists_every_option_with_its_default()
+    public void Help_shows_each_option_on_its_own_line_with_its_own_default()
     {
         using var dir = new TempDir();
         var r = CliRunner.Run(dir.Path, ["--help"], timeoutSeconds: 120);
         Assert.Equal(0, r.ExitCode);
-        foreach (string option in new[] { "--epochs", "--batch-size", "--lr", "--hard", "--temperature", "--temp-min", "--anneal-rate",
-                     "--anneal-every", "--anneal-schedule", "--latent-dim", "--categories", "--seed", "--log-interval", "--device",
-                     "--threads", "--data-dir", "--runs-dir", "--name", "--train-limit", "--test-limit", "--resume", "--offline" })
-            Assert.Contains(option, r.Stdout);
-        foreach (string d in new[] { "[default: 10]", "[default: 100]", "[default: 0.001]", "[default: 1]", "[default: 0.5]", "[default: 3E-05]", "[default: 2020]", "[default: auto]", "[default: runs]", "[default: data]", "[default: global]" })
-            Assert.Contains(d, r.Stdout, StringComparison.OrdinalIgnoreCase);
+        var lines = r.Stdout.Split('\n').Select(l => l.TrimEnd()).ToList();
+        foreach (var (option, value) in DocumentedDefaults)
+        {
+            string line = Assert.Single(lines, l => l.TrimStart().StartsWith(option + " ", StringComparison.Ordinal) || l.Trim() == option);
+            if (value == null)
+                Assert.DoesNotContain("[default:", line);
+            else
+                Assert.EndsWith($"[default: {value}]", line);
+        }
+        // Choices are shown as users type them.
+        Assert.Contains("--anneal-schedule <global|seed>", r.Stdout);
+        Assert.Contains("--binarize <none|fixed|dynamic>", r.Stdout);
+    }
+
+    [Fact]
+    public void Inside_a_checkout_runs_and_data_default_to_its_top_level_folders()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("CategoricalVae.sln"), "");
+        Directory.CreateDirectory(dir.File("CategoricalVae"));
+        var help = CliRunner.Run(dir.File("CategoricalVae"), ["--help"], timeoutSeconds: 120);
+        Assert.Contains($"[default: {dir.File("runs")}]", help.Stdout);
+        Assert.Contains($"[default: {dir.File("data")}]", help.Stdout);
     }
 
     [Theory]

@@ -61,6 +61,13 @@ public class CompareCommandTests
 
         using var png = SKBitmap.Decode(Path.Combine(runs, "compare.png"));
         Assert.Equal((1000, 600), (png.Width, png.Height));
+
+        // --out puts the picture elsewhere; --sort final orders by the last epoch's value.
+        var elsewhere = CliRunner.Run(dir.Path, ["compare", "--runs-dir", "runs", "--out", dir.File("pictures/c.png"), "--sort", "final"], timeoutSeconds: 120);
+        Assert.True(elsewhere.ExitCode == 0, elsewhere.Stderr);
+        Assert.Contains($"Wrote {dir.File("pictures/c.png")}", elsewhere.Stdout);
+        Assert.True(File.Exists(dir.File("pictures/c.png")));
+        Assert.Equal(["b-hard", "a-soft", "d-newer", "c-torn"], elsewhere.Stdout.Split('\n').Skip(1).Take(4).Select(l => l.Split(' ')[0]));
     }
 
     [Fact]

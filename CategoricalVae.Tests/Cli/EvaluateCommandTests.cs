@@ -99,4 +99,28 @@ public class EvaluateCommandTests
         // Same test pixels (the test set is binarised once either way), different training pixels.
         Assert.NotEqual(dynamicRows[0].TrainLoss, fixedRows[0].TrainLoss);
     }
+
+    [Fact]
+    public void A_damaged_checkpoint_is_refused_and_checkpoint_picks_another_one()
+    {
+        using var dir = new TempDir();
+        var train = CliRunner.Run(dir.Path, _mnist.Args("runs", "--epochs", "1", "--train-limit", "300", "--test-limit", "100", "--no-tensorboard"));
+        Assert.True(train.ExitCode == 0, train.Stdout + train.Stderr);
+        string run = RunFolder.Single(dir.File("runs")), checkpoint = Path.Combine(run, "checkpoint.bin");
+        File.Copy(checkpoint, dir.File("saved.bin"));
+        byte[] bytes = File.ReadAllBytes(checkpoint);
+        File.WriteAllBytes(checkpoint, bytes[..(bytes.Length / 2)]);
+
+        var refused = Evaluate(dir, run, "--samples", "2");
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("checkpoint is truncated or corrupt", refused.Stderr);
+        Assert.False(File.Exists(Path.Combine(run, "evaluation.json")));
+
+        var other = Evaluate(dir, run, "--samples", "2", "--checkpoint", dir.File("saved.bin"));
+        Assert.True(other.ExitCode == 0, other.Stdout + other.Stderr);
+        var report = EvaluationReport.FromJson(File.ReadAllText(Path.Combine(run, "evaluation.json")));
+        Assert.Equal(dir.File("saved.bin"), report.Checkpoint);
+        Assert.Equal(Checkpoint.StoredHash(dir.File("saved.bin")), report.CheckpointSha256);
+        Assert.Equal(1, report.EpochsCompleted);
+    }
 }

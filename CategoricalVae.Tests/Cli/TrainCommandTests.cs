@@ -66,16 +66,110 @@ public class TrainCommandTests
         Assert.InRange(rows[1].LatentPerplexity, 1.0, 10.0);
         Assert.InRange(rows[1].DeadLatents, 0, 30);
 
+        // The pictures show what they say: the test grid's top row is the first 8 test images exactly (grey levels
+        // /255 and back), the borders are grey, and no cell of any picture is a constant image.
+        byte[] testImages = IdxReader.ReadImages(_mnist.Files[MnistFile.TestImages]).Pixels;
+        var comparison = PngGrid.Read(Path.Combine(run, "reconstruction-test-2.png"));
+        for (int i = 0; i < 8; i++)
+            Assert.Equal(testImages.AsSpan(i * 784, 784).ToArray(), comparison.Cell(0, i));
+        foreach (string picture in new[] { "reconstruction-test-2.png", "reconstruction-train-2.png", "samples-2.png", "traversal-2.png" })
+        {
+            var grid = PngGrid.Read(Path.Combine(run, picture));
+            Assert.All(grid.BorderPixels(), p => Assert.Equal(110, p));
+            for (int row = 0; row < grid.Rows; row++)
+                for (int col = 0; col < grid.Cols; col++)
+                {
+                    byte[] image = grid.Cell(row, col);
+                    Assert.True(image.Max() > image.Min(), $"{picture}: cell ({row}, {col}) is a constant image");
+                }
+        }
+        // Reconstructions are not the originals (the model does not copy them through).
+        Assert.NotEqual(comparison.Cell(0, 0), comparison.Cell(1, 0));
+
+        // The checkpoint loads and says where training stands.
+        var state = Checkpoint.Load(Path.Combine(run, "checkpoint.bin"));
+        Assert.Equal((2, 0, 40L, rows[1].Temperature), (state.EpochsCompleted, state.BatchesDoneInEpoch, state.GlobalStep, state.Temperature));
+
+        // TensorBoard: Unix wall times from the start, every scalar at the global step, equal to metrics.csv.
         string events = Directory.GetFiles(run, "events.out.tfevents.*").Single();
-        byte[] first = TfRecord.ReadFirst(events);
-        Assert.Contains("brain.Event:2", System.Text.Encoding.ASCII.GetString(first));
-        Assert.True(new FileInfo(events).Length > 1000); // scalars and two images per epoch follow
-        Assert.True(new FileInfo(Path.Combine(run, "checkpoint.bin")).Length > 4_000_000);
+        var records = TfRecord.Events(events);
+        Assert.Equal("brain.Event:2", records[0].FileVersion);
+        double now = (DateTime.UtcNow - DateTime.UnixEpoch).TotalSeconds;
+        Assert.InRange(records[0].WallTime, now - 600, now + 1);
+        Assert.Equal((long)records[0].WallTime, long.Parse(Path.GetFileName(events).Split('.')[3]));
+        Assert.Contains(records, e => e.WallTime != Math.Floor(e.WallTime)); // sub-second times
+        float Scalar(string tag, long step) => records.Single(e => e.Step == step && e.Summary?.Value.Any(v => v.Tag == tag) == true)
+            .Summary.Value.Single(v => v.Tag == tag).SimpleValue;
+        foreach (var row in rows)
+        {
+            Assert.Equal((float)row.TestLoss, Scalar("loss/test", row.GlobalStep));
+            Assert.Equal((float)row.TrainLoss, Scalar("loss/train", row.GlobalStep));
+            Assert.Equal((float)row.TestKl, Scalar("kl/test", row.GlobalStep));
+            Assert.Equal((float)row.Temperature, Scalar("temperature", row.GlobalStep));
+            Assert.Equal(row.Epoch, Scalar("epoch", row.GlobalStep));
+        }
+        Assert.Contains(records, e => e.Summary?.Value.Any(v => v.Tag == "batch/loss") == true && e.Step == 21);
+        Assert.Equal(2, records.Count(e => e.Summary?.Value.Any(v => v.Tag == "reconstruction/test" && v.Image != null) == true));
+
         string log = File.ReadAllText(Path.Combine(run, "train.log"));
         Assert.Contains("Train Epoch: 2 [", log);
         Assert.Contains("====> Epoch: 2", log);
         Assert.False(File.Exists(Path.Combine(run, RunLayout.LockName)));
         Assert.Empty(Directory.GetFiles(run, "*.tmp"));
+    }
+
+    [Fact]
+    public void Started_inside_the_project_folder_a_run_lands_in_the_checkouts_top_level_runs_folder()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("CategoricalVae.sln"), "");
+        string project = dir.File("CategoricalVae");
+        Directory.CreateDirectory(project);
+        var r = CliRunner.Run(project, ["--epochs", "1", "--train-limit", "100", "--test-limit", "100", "--data-dir", _mnist.DataDir, "--offline"]);
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        string run = RunFolder.Single(dir.File("runs"));
+        Assert.Contains($"Run folder {run} (", r.Stdout); // the absolute path
+        Assert.False(Directory.Exists(Path.Combine(project, "runs")));
+        // An explicit relative path stays relative to the working directory.
+        var mine = CliRunner.Run(project, ["--epochs", "1", "--train-limit", "100", "--test-limit", "100", "--data-dir", _mnist.DataDir, "--offline", "--runs-dir", "mine"]);
+        Assert.True(mine.ExitCode == 0, mine.Stdout + mine.Stderr);
+        Assert.Single(Directory.GetDirectories(Path.Combine(project, "mine")));
+    }
+
+    [Fact]
+    public void The_source_schedule_and_the_run_without_logit_relu_train_as_documented()
+    {
+        using var dir = new TempDir();
+        string[] common = ["--epochs", "2", "--train-limit", "2000", "--test-limit", "200", "--no-tensorboard"];
+        var seed = CliRunner.Run(dir.Path, Args("seed", [.. common, "--anneal-schedule", "seed", "--anneal-rate", "0.01"]));
+        Assert.True(seed.ExitCode == 0, seed.Stdout + seed.Stderr);
+        // 20 batches an epoch: the source updates τ after batch_idx 1 only, τ = exp(−0.01·1), and restarts each epoch.
+        var rows = RunFolder.Rows(RunFolder.Single(dir.File("seed")));
+        Assert.All(rows, r => Assert.Equal(Math.Exp(-0.01), r.Temperature, 12));
+
+        var plain = CliRunner.Run(dir.Path, Args("relu", common));
+        var noRelu = CliRunner.Run(dir.Path, Args("norelu", [.. common, "--no-logit-relu"]));
+        Assert.True(plain.ExitCode == 0 && noRelu.ExitCode == 0, plain.Stderr + noRelu.Stderr);
+        string run = RunFolder.Single(dir.File("norelu"));
+        Assert.Contains("\"relu_on_logits\": false", File.ReadAllText(Path.Combine(run, "config.json")));
+        Assert.NotEqual(RunFolder.LossColumns(RunFolder.Single(dir.File("relu"))), RunFolder.LossColumns(run));
+    }
+
+    [Fact]
+    public void The_OpenMP_and_allocator_settings_change_speed_but_never_the_losses()
+    {
+        using var dir = new TempDir();
+        string[] common = ["--epochs", "2", "--train-limit", "1000", "--test-limit", "200", "--no-tensorboard", "--threads", "2"];
+        var defaults = CliRunner.Run(dir.Path, Args("defaults", common));
+        var other = CliRunner.Run(dir.Path, Args("other", common), new Dictionary<string, string>
+        {
+            ["GOMP_SPINCOUNT"] = "300000", ["OMP_WAIT_POLICY"] = "PASSIVE", ["MALLOC_MMAP_THRESHOLD_"] = "4194304",
+        });
+        Assert.True(defaults.ExitCode == 0 && other.ExitCode == 0, defaults.Stderr + other.Stderr);
+        string a = RunFolder.Single(dir.File("defaults")), b = RunFolder.Single(dir.File("other"));
+        Assert.Contains("\"GOMP_SPINCOUNT\": \"1000\"", File.ReadAllText(Path.Combine(a, "config.json")));
+        Assert.Contains("\"OMP_WAIT_POLICY\": \"PASSIVE\"", File.ReadAllText(Path.Combine(b, "config.json")));
+        Assert.Equal(RunFolder.LossColumns(a), RunFolder.LossColumns(b));
     }
 
     static void AssertPng(string path, int width, int height)

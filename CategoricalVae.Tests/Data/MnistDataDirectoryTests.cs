@@ -24,8 +24,29 @@ public class MnistDataDirectoryTests
         using var dir = new TempDir();
         _mnist.WriteRaw(dir.Path);
         var found = await Dir(dir.Path).EnsureAsync();
-        Assert.Equal(4, found.Count);
-        Assert.True(File.Exists(dir.File(VerifiedHashCache.FileName)));
+        // Each file at its own path, the raw name.
+        Assert.Equal(_mnist.Files.ToDictionary(f => f, f => dir.File(f.Name)), found);
+        // The cache now holds each file's MD5 and size, keyed on its name.
+        using var cache = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.File(VerifiedHashCache.FileName)));
+        foreach (var file in _mnist.Files)
+        {
+            var entry = cache.RootElement.GetProperty(file.Name);
+            Assert.Equal(file.Md5, entry.GetProperty("Md5").GetString());
+            Assert.Equal(_mnist.Content[file.Name].Length, entry.GetProperty("Size").GetInt64());
+            Assert.Equal(file.Md5, new VerifiedHashCache(dir.Path).Lookup(dir.File(file.Name)));
+        }
+    }
+
+    [Fact]
+    public async Task A_gzipped_file_is_found_under_its_gz_name_when_the_raw_one_is_missing()
+    {
+        using var dir = new TempDir();
+        _mnist.WriteRaw(dir.Path);
+        string raw = dir.File(MnistFile.TestImages.Name);
+        File.WriteAllBytes(raw + ".gz", IdxWriter.Gzip(File.ReadAllBytes(raw)));
+        File.Delete(raw);
+        var found = await Dir(dir.Path).EnsureAsync();
+        Assert.Equal(raw + ".gz", found[_mnist.Files.Single(f => f.Name == MnistFile.TestImages.Name)]);
     }
 
     [Fact]

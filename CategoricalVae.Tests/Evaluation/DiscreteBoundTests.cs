@@ -57,11 +57,51 @@ public class DiscreteBoundTests
                 logQz[TensorIndex.Colon, c] += logQ[TensorIndex.Colon, l, rest % Categories];
             }
         }
-        var logPxz = DiscreteBound.LogBernoulli(model.DecodeLogits(z.view(codes, -1)).unsqueeze(0), x.unsqueeze(1)).to(ScalarType.Float64); // [B, codes]
+        // log p(x|z) by hand in float64, so the estimator under test is not its own referee.
+        float[] pixelLogits = model.DecodeLogits(z.view(codes, -1)).contiguous().data<float>().ToArray();   // [codes, 784]
+        float[] pixels = x.contiguous().data<float>().ToArray();                                             // [B, 784]
+        var logPxzValues = new double[Images * codes];
+        for (int b = 0; b < Images; b++)
+            for (int c = 0; c < codes; c++)
+                logPxzValues[b * codes + c] = LogBernoulliByHand(pixelLogits.AsSpan(c * 784, 784), pixels.AsSpan(b * 784, 784));
+        var logPxz = tensor(logPxzValues, [Images, codes], ScalarType.Float64);
         double logPrior = -Latents * Math.Log(Categories);
         var logPx = (logPxz + logPrior).logsumexp(1);
         var elbo = (logQz.exp() * (logPxz + logPrior - logQz)).sum(1);
         return (logPx.data<double>().ToArray(), elbo.data<double>().ToArray());
+    }
+
+    /// <summary>Σ x·log σ(a) + (1−x)·log(1−σ(a)) in float64, with log σ(a) = −log(1 + e^−a) written so that neither
+    /// exponential overflows.</summary>
+    static double LogBernoulliByHand(ReadOnlySpan<float> logits, ReadOnlySpan<float> x)
+    {
+        static double LogSigmoid(double a) => a >= 0 ? -Math.Log(1 + Math.Exp(-a)) : a - Math.Log(1 + Math.Exp(a));
+        double sum = 0;
+        for (int i = 0; i < logits.Length; i++)
+            sum += x[i] * LogSigmoid(logits[i]) + (1 - x[i]) * LogSigmoid(-logits[i]);
+        return sum;
+    }
+
+    [Fact]
+    public void LogBernoulli_matches_a_float64_hand_computation_also_for_saturated_logits()
+    {
+        using var scope = NewDisposeScope();
+        float[] a = [-100, -30, -5, -0.5f, 0, 0.5f, 5, 30, 100];
+        float[] x = [0, 1, 0.3f, 1, 0, 0.7f, 1, 0, 1];
+        var logits = tensor(a).view(1, -1);
+        // Each pixel on its own, then all nine summed.
+        for (int i = 0; i < a.Length; i++)
+        {
+            double expected = LogBernoulliByHand(a.AsSpan(i, 1), x.AsSpan(i, 1));
+            double actual = DiscreteBound.LogBernoulli(logits[TensorIndex.Colon, TensorIndex.Slice(i, i + 1)], tensor(new[] { x[i] }).view(1, 1)).item<float>();
+            Assert.True(Math.Abs(actual - expected) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"a = {a[i]}, x = {x[i]}: {actual} vs {expected}");
+            Assert.True(double.IsFinite(actual));
+        }
+        Assert.Equal(LogBernoulliByHand(a, x), DiscreteBound.LogBernoulli(logits, tensor(x).view(1, -1)).item<float>(), 3);
+        // The saturated cases by name: a confident wrong pixel costs |a| nats, a confident right one nothing.
+        Assert.Equal(-100, LogBernoulliByHand([100f], [0f]), 9);
+        Assert.Equal(-100, LogBernoulliByHand([-100f], [1f]), 9);
+        Assert.Equal(0, LogBernoulliByHand([100f], [1f]), 9);
     }
 
     /// <summary>Mean and standard error over <paramref name="repeats"/> independent estimates per image.</summary>

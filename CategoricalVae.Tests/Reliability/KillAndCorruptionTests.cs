@@ -46,6 +46,7 @@ public class KillAndCorruptionTests
     [InlineData("during-epoch")]
     [InlineData("checkpoint:2")]
     [InlineData("metrics:2")]
+    [InlineData("png:7")]    // epoch 2's first picture (epoch 1 writes six)
     public void A_kill_at_any_moment_leaves_a_resumable_run_that_ends_like_an_uninterrupted_one(string where)
     {
         using var dir = new TempDir();
@@ -70,9 +71,58 @@ public class KillAndCorruptionTests
         var metrics = MetricsCsv.ReadWithNotes(Path.Combine(run, "metrics.csv"));
         Assert.DoesNotContain(metrics.Notes, n => n.Contains("incomplete") || n.Contains("unreadable"));
         Assert.InRange(metrics.Rows.Count, 1, 2); // 2 when the kill landed between the metrics and checkpoint writes
+        // A picture is whole or absent, never half written: every PNG ends with its IEND chunk.
+        byte[] iend = [0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82];
+        foreach (string png in Directory.GetFiles(run, "*.png"))
+            Assert.True(File.ReadAllBytes(png).AsSpan().EndsWith(iend), $"{Path.GetFileName(png)} is cut short");
 
         var resumed = CliRunner.Run(dir.Path, ResumeArgs(run)); // takes over the dead process's lock
         Assert.True(resumed.ExitCode == 0, resumed.Stdout + resumed.Stderr);
+        Assert.Equal(expected, RunFolder.LossColumns(run));
+    }
+
+    [Fact]
+    public void A_kill_while_resume_rewrites_config_json_leaves_the_previous_config_whole()
+    {
+        using var dir = new TempDir();
+        var expected = Uninterrupted(dir);
+        var r = CliRunner.Run(dir.Path, Args("killed", [.. Small[..1], "2", .. Small[2..]]));
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        string run = RunFolder.Single(dir.File("killed"));
+        string before = File.ReadAllText(Path.Combine(run, "config.json"));
+        using (var p = CliRunner.Start(dir.Path, ResumeArgs(run, "--epochs", "3"), new Dictionary<string, string> { [FaultVariables.PauseInWrite] = "config" }))
+        {
+            var output = new System.Text.StringBuilder();
+            p.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+            p.BeginOutputReadLine();
+            p.BeginErrorReadLine();
+            KillWhen(p, () => { lock (output) return output.ToString().Contains(ScriptedFaults.PausedMarker + "config"); });
+        }
+        Assert.Equal(before, File.ReadAllText(Path.Combine(run, "config.json")));
+        var resumed = CliRunner.Run(dir.Path, ResumeArgs(run, "--epochs", "3"));
+        Assert.True(resumed.ExitCode == 0, resumed.Stdout + resumed.Stderr);
+        Assert.Equal(expected, RunFolder.LossColumns(run));
+    }
+
+    [Fact]
+    public void A_malformed_line_in_the_middle_of_metrics_is_refused_and_force_gives_a_complete_history()
+    {
+        using var dir = new TempDir();
+        var expected = Uninterrupted(dir);
+        var r = CliRunner.Run(dir.Path, Args("runs", [.. Small[..1], "2", .. Small[2..]]));
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        string run = RunFolder.Single(dir.File("runs")), metrics = Path.Combine(run, "metrics.csv");
+        string[] lines = File.ReadAllLines(metrics);
+        lines[1] = lines[1].Replace(',', ';'); // epoch 1's row, between the header and epoch 2
+        File.WriteAllLines(metrics, lines);
+        string before = RunFolder.Fingerprint(run);
+
+        var refused = CliRunner.Run(dir.Path, ResumeArgs(run, "--epochs", "3"));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("line 2 unreadable", refused.Stderr);
+        Assert.Equal(before, RunFolder.Fingerprint(run));
+        var forced = CliRunner.Run(dir.Path, ResumeArgs(run, "--epochs", "3", "--force"));
+        Assert.True(forced.ExitCode == 0, forced.Stdout + forced.Stderr);
         Assert.Equal(expected, RunFolder.LossColumns(run));
     }
 

@@ -23,7 +23,9 @@ public class MemoryTests
         // every 50 steps. The allocator's footprint moves by tens of MB either way from one sample to the next
         // (seen in CI: 435 MB at step 350, 390 MB at step 600), so a single pair of samples cannot tell noise
         // from a leak. A leak only ever adds, so the lowest of the late samples is compared with the lowest of
-        // the early ones: leaking one batch tensor a step (313 kB) would add about 47 MB between the groups.
+        // the early ones: leaking one batch tensor a step (313 kB) would add about 47 MB between the groups, and the
+        // 24 MB limit catches any native leak above about 160 kB a step. Smaller leaks of tensors, which would still
+        // add up over a night, are caught exactly by counting live tensors (RunLauncherTests.No_tensor_outlives_…).
         int[] steps = [350, 400, 450, 500, 550, 600];
         var r = CliRunner.Run(dir.Path,
             _mnist.Args("runs", "--epochs", "2", "--train-limit", "30000", "--test-limit", "100", "--no-tensorboard"),

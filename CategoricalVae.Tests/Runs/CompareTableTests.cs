@@ -54,4 +54,21 @@ public class CompareTableTests
         Assert.Null(RunSummary.Load(dir.Path)); // the parent folder is not a run
     }
 
+
+    [Fact]
+    public void Every_sort_key_orders_the_rows_as_its_name_says()
+    {
+        using var dir = new TempDir();
+        WriteRun(dir.File("a"), false, Row(1, 150, 200), Row(2, 170, 190));                 // best 150, final 170
+        WriteRun(dir.File("b"), false, Row(1, 160, 200));                                    // best 160, final 160, 1 epoch
+        WriteRun(dir.File("c"), true, Row(1, 155, 200), Row(2, 165, 190), Row(3, 158, 180)); // best 155, final 158
+        RunSummary[] runs = [RunSummary.Load(dir.File("b"))!, RunSummary.Load(dir.File("c"))!, RunSummary.Load(dir.File("a"))!];
+        string[] Order(string sort, CompareMetric metric = CompareMetric.TestLoss) => new CompareTable(runs, metric, sort).Runs.Select(r => r.Name).ToArray();
+        Assert.Equal(["a", "c", "b"], Order("best"));
+        Assert.Equal(["c", "b", "a"], Order("final"));
+        Assert.Equal(["a", "b", "c"], Order("name"));
+        Assert.Equal(["c", "a", "b"], Order("epochs"));
+        Assert.Equal(["b", "a", "c"], Order("time"));   // 8 s per epoch: 8, 16, 24
+        Assert.Equal(["c", "a", "b"], Order("best", CompareMetric.TrainLoss));
+    }
 }

@@ -1,6 +1,7 @@
 namespace CategoricalVae.Tests;
 
-/// <summary>Reads TFRecord framing (TensorBoard event files) and checks its masked CRC-32C values.</summary>
+/// <summary>Reads TFRecord framing (TensorBoard event files), checking every masked CRC-32C, and parses the records
+/// as TensorBoard Event messages.</summary>
 public static class TfRecord
 {
     static readonly uint[] Table = BuildTable();
@@ -32,16 +33,27 @@ public static class TfRecord
         return ((crc >> 15) | (crc << 17)) + 0xa282ead8u;
     }
 
-    /// <summary>The first record's payload; throws if its length or data CRC is wrong.</summary>
-    public static byte[] ReadFirst(string path)
+    /// <summary>Every record's payload; throws if a length or CRC is wrong or the file ends mid-record.</summary>
+    public static List<byte[]> ReadAll(string path)
     {
         byte[] file = File.ReadAllBytes(path);
-        if (file.Length < 16) throw new InvalidDataException("shorter than a record");
-        ulong length = BitConverter.ToUInt64(file, 0);
-        if (BitConverter.ToUInt32(file, 8) != Masked(file.AsSpan(0, 8))) throw new InvalidDataException("length CRC mismatch");
-        if (length > (ulong)(file.Length - 16)) throw new InvalidDataException("record longer than the file");
-        byte[] data = file.AsSpan(12, (int)length).ToArray();
-        if (BitConverter.ToUInt32(file, 12 + (int)length) != Masked(data)) throw new InvalidDataException("data CRC mismatch");
-        return data;
+        var records = new List<byte[]>();
+        for (int at = 0; at < file.Length;)
+        {
+            if (file.Length - at < 16) throw new InvalidDataException($"record at {at} is cut short");
+            ulong length = BitConverter.ToUInt64(file, at);
+            if (BitConverter.ToUInt32(file, at + 8) != Masked(file.AsSpan(at, 8))) throw new InvalidDataException($"length CRC mismatch at {at}");
+            if (length > (ulong)(file.Length - at - 16)) throw new InvalidDataException($"record at {at} is longer than the file");
+            byte[] data = file.AsSpan(at + 12, (int)length).ToArray();
+            if (BitConverter.ToUInt32(file, at + 12 + (int)length) != Masked(data)) throw new InvalidDataException($"data CRC mismatch at {at}");
+            records.Add(data);
+            at += 16 + (int)length;
+        }
+        return records;
     }
+
+    public static byte[] ReadFirst(string path) => ReadAll(path)[0];
+
+    /// <summary>The file's records as TensorBoard events (TorchSharp ships the generated protobuf classes).</summary>
+    public static List<Tensorboard.Event> Events(string path) => ReadAll(path).Select(Tensorboard.Event.Parser.ParseFrom).ToList();
 }

@@ -96,6 +96,26 @@ public class RunLauncherTests
     }
 
     [Fact]
+    public void No_tensor_outlives_its_step_or_epoch()
+    {
+        // Complements the RSS test (guarantee 7): a tensor leaked every step, however small, shows up here as a count
+        // that grows from one epoch to the next.
+        using var dir = new TempDir();
+        using var data = SyntheticData.Create(train: 200, test: 50);
+        using var stop = new StopSignal();
+        var live = new List<long>();
+        var counter = new EpochCounter(() => live.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount));
+        Launcher(data).Start(Small(dir.Path) with { Epochs = 4, Binarize = Binarization.Dynamic }, stop, counter);
+        Assert.Equal(4, live.Count);
+        Assert.True(live[1] == live[2] && live[2] == live[3], "live tensors after each epoch: " + string.Join(", ", live));
+    }
+
+    sealed class EpochCounter(Action atEpochEnd) : ITrainingObserver
+    {
+        public void EpochDone(EpochMetrics metrics, EpochTimings timings) => atEpochEnd();
+    }
+
+    [Fact]
     public void Resume_refuses_fewer_epochs_than_done_and_changes_nothing()
     {
         using var dir = new TempDir();

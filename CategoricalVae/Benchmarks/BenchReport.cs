@@ -23,6 +23,11 @@ public sealed record BenchReport
     public required double TrainMsPerStep { get; init; }
     public required double TrainExamplesPerSecond { get; init; }
     public required double TrainToFloorRatio { get; init; }
+
+    /// <summary>Each timed repeat's training ms/step and the floor measured right after it: the medians and the
+    /// ratio above are computed from these.</summary>
+    public required double[] TrainMsPerStepByRepeat { get; init; }
+    public required double[] FloorMsPerStepByRepeat { get; init; }
     public required double EpochSeconds600Steps { get; init; }
     public required double EvalSeconds { get; init; }
     public required int EvalExamples { get; init; }

@@ -104,9 +104,10 @@ public static class BenchCommand
         {
             var timed = _timings.Skip(1).ToList(); // the first epoch is the warm-up
             var floors = _floors.Skip(1).ToList();
+            double[] trainByRepeat = timed.Select(t => t.TrainSeconds * 1000 / steps).ToArray();
             double floor = MatmulFloor.Median(floors);
-            double trainMs = MatmulFloor.Median(timed.Select(t => t.TrainSeconds * 1000 / steps));
-            double ratio = MatmulFloor.Median(timed.Select((t, i) => t.TrainSeconds * 1000 / steps / floors[i]));
+            double trainMs = MatmulFloor.Median(trainByRepeat);
+            double ratio = MatmulFloor.Median(trainByRepeat.Select((t, i) => t / floors[i]));
             double epoch600 = trainMs * 600 / 1000;
             double eval = MatmulFloor.Median(timed.Select(t => t.EvalSeconds));
             double artifacts = MatmulFloor.Median(timed.Select(t => t.ArtifactSeconds));
@@ -130,6 +131,8 @@ public static class BenchCommand
                 TrainMsPerStep = trainMs,
                 TrainExamplesPerSecond = o.BatchSize * 1000 / trainMs,
                 TrainToFloorRatio = ratio,
+                TrainMsPerStepByRepeat = trainByRepeat,
+                FloorMsPerStepByRepeat = [.. floors],
                 EpochSeconds600Steps = epoch600,
                 EvalSeconds = eval,
                 EvalExamples = evalExamples,

@@ -48,7 +48,8 @@ public static class IdxReader
         FileStream file;
         try
         {
-            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            long length = new FileInfo(path).Length;
+            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, (int)Math.Clamp(length, 1, Chunk));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -83,9 +84,11 @@ public static class IdxReader
 
     static byte[] ReadBody(Stream stream, long expected, string path)
     {
-        // Grows with the data actually read, so a lying header cannot make us allocate its claim up front.
-        var body = new MemoryStream((int)Math.Min(expected, 1 << 20));
-        byte[] chunk = new byte[1 << 16];
+        // Sized by what is there, never by the header's claim: a raw file's remaining length, else (gzip, whose
+        // size is unknown until read) one chunk, growing with the data actually read.
+        long present = stream is FileStream file ? file.Length - file.Position : Chunk;
+        var body = new MemoryStream((int)Math.Min(expected, Math.Min(present, int.MaxValue)));
+        byte[] chunk = new byte[(int)Math.Min(Chunk, expected + 1)];
         long total = 0;
         while (true)
         {
@@ -102,6 +105,8 @@ public static class IdxReader
             throw new IdxFormatException(path, $"has data beyond the {expected} bytes its header promises");
         return body.Length == body.Capacity ? body.GetBuffer() : body.ToArray();
     }
+
+    const int Chunk = 1 << 16;
 
     static int ReadFully(Stream stream, Span<byte> buffer, string path)
     {

@@ -32,8 +32,8 @@ public sealed class LatentUsage
     /// <summary>From the sum of q over <paramref name="examples"/> examples, shaped [latent×K].</summary>
     public static LatentUsage FromSum(Tensor posteriorSum, long examples, int latents, int categories)
     {
-        using var mean = (posteriorSum / examples).to(ScalarType.Float64).cpu().view(latents, categories);
-        double[] flat = mean.data<double>().ToArray();
+        using var scope = NewDisposeScope();
+        double[] flat = (posteriorSum / examples).to(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
         var grid = new double[latents, categories];
         for (int l = 0; l < latents; l++)
             for (int c = 0; c < categories; c++)

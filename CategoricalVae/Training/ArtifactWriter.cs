@@ -37,6 +37,7 @@ public sealed class ArtifactWriter
     {
         try
         {
+            using var scope = NewDisposeScope(); // every tensor a picture makes ends with it
             write();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -82,7 +83,7 @@ public sealed class ArtifactWriter
 
     /// <summary>traversal-&lt;epoch&gt;.png: one test image's code (argmax per latent) with each of the first latents
     /// in turn (rows) swept over its first categories (columns), decoded.</summary>
-    public void WriteTraversal(int epoch, Tensor image)
+    public void WriteTraversal(int epoch, Tensor images, int index)
     {
         string file = Layout.Traversal(epoch);
         Try(file, () =>
@@ -91,9 +92,9 @@ public sealed class ArtifactWriter
             using var _ = no_grad();
             int latents = _model.LatentDim, k = _model.Categories;
             int rows = Math.Min(latents, MaxTraversalLatents), cols = Math.Min(k, MaxTraversalCategories);
-            var code = GumbelSoftmax.OneHotOfArgmax(_model.Encode(image.view(1, -1).to(_device)))[0];   // [L, K]
+            var code = GumbelSoftmax.OneHotOfArgmax(_model.Encode(images[index].view(1, -1).to(_device)))[0];   // [L, K]
             var sweep = eye(k, device: code.device);
-            var images = DecodeInChunks(rows * cols, (start, n) =>
+            var decoded = DecodeInChunks(rows * cols, (start, n) =>
             {
                 var codes = code.unsqueeze(0).repeat(n, 1, 1);                                        // [n, L, K]
                 for (int i = 0; i < n; i++)
@@ -103,7 +104,7 @@ public sealed class ArtifactWriter
                 }
                 return codes.view(n, -1);
             });
-            ImageGrid.WritePng(file, Pixels(images), rows * cols, cols: cols, _run.Writer);
+            ImageGrid.WritePng(file, Pixels(decoded), rows * cols, cols: cols, _run.Writer);
         });
     }
 
@@ -153,7 +154,7 @@ public sealed class ArtifactWriter
 
     public static float[] Pixels(Tensor images)
     {
-        using var cpu = images.detach().to(CPU).contiguous();
-        return cpu.data<float>().ToArray();
+        using var scope = NewDisposeScope();
+        return images.detach().to(CPU).contiguous().data<float>().ToArray();
     }
 }

@@ -131,7 +131,7 @@ public sealed class Trainer : IDisposable
     void WritePictures(int epoch, EpochEvaluation.Result test, IReadOnlyList<EpochMetrics> history)
     {
         _artifacts.WriteTestComparison(epoch, test.Originals, test.Reconstructions);
-        _artifacts.WriteTraversal(epoch, test.Originals[0]);
+        _artifacts.WriteTraversal(epoch, test.Originals, 0);
         _artifacts.WriteLatentUsage(epoch, test.Usage);
         using (var priorNoise = Generators.For(_o.Seed, epoch, SeedStreams.Stream.PriorSamples, _device))
             _artifacts.WritePriorSamples(epoch, priorNoise);
