@@ -41,7 +41,7 @@ public class TrainCommandTests
 
         string header = File.ReadLines(Path.Combine(run, "metrics.csv")).First();
         Assert.Equal(MetricsCsv.Header, header);
-        Assert.Equal("epoch,global_step,temperature,train_loss,train_bce,train_kl,test_loss,test_bce,test_kl,epoch_seconds,examples_per_second,latent_perplexity,dead_latents", header);
+        Assert.Equal("epoch,global_step,temperature,train_loss,train_bce,train_kl,test_loss,test_bce,test_kl,epoch_seconds,examples_per_second,latent_perplexity,dead_latents,active_latents", header);
         var rows = RunFolder.Rows(run);
         Assert.Equal(2, rows.Count);
         Assert.True(rows[1].TestLoss < rows[0].TestLoss, $"{rows[0].TestLoss} -> {rows[1].TestLoss}");
@@ -62,9 +62,20 @@ public class TrainCommandTests
         }
         AssertPng(Path.Combine(run, "loss.png"), 800, 500);
         AssertPng(Path.Combine(run, "traversal-2.png"), 10 * cell + 2, 30 * cell + 2);
-        AssertPng(Path.Combine(run, "latent-usage-2.png"), 700, 900);
+        AssertPng(Path.Combine(run, "latent-usage-2.png"), 1000, 900);
         Assert.InRange(rows[1].LatentPerplexity, 1.0, 10.0);
         Assert.InRange(rows[1].DeadLatents, 0, 30);
+        // latents.csv: 30 rows per epoch, and metrics.csv's active count is the number of activities above 0.01.
+        var latents = LatentsCsv.Read(Path.Combine(run, "latents.csv"));
+        Assert.Equal(60, latents.Count);
+        foreach (var row in rows)
+        {
+            var ofEpoch = latents.Where(l => l.Epoch == row.Epoch).ToList();
+            Assert.Equal(Enumerable.Range(0, 30), ofEpoch.Select(l => l.Latent));
+            Assert.Equal(row.ActiveLatents, ofEpoch.Count(l => l.Activity > 0.01));
+            Assert.Equal(row.TestKl, ofEpoch.Sum(l => l.Kl), 1e-3); // the per-latent KLs add up to the test KL
+            Assert.Equal(row.LatentPerplexity, ofEpoch.Average(l => l.Perplexity), 9);
+        }
 
         // The pictures show what they say: the test grid's top row is the first 8 test images exactly (grey levels
         // /255 and back), the borders are grey, and no cell of any picture is a constant image.

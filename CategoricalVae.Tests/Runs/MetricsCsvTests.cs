@@ -23,13 +23,27 @@ public class MetricsCsvTests
     }
 
     [Fact]
+    public void Appending_to_a_file_of_an_older_version_rewrites_it_under_todays_header()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("metrics.csv"), Eleven + "\n1,600,0.98,199.1,196.5,2.6,179.2,174.3,4.9,9.276,6468.6\n");
+        var next = new EpochMetrics(2, 1200, 0.97, 160, 150, 10, 150, 141, 9, 9.3, 6400, 9.1, 1, 12);
+        MetricsCsv.Append(dir.File("metrics.csv"), next, AtomicWriter.Plain);
+        var file = MetricsCsv.ReadWithNotes(dir.File("metrics.csv"));
+        Assert.False(file.Damaged);
+        Assert.Equal(MetricsCsv.Header, File.ReadLines(dir.File("metrics.csv")).First());
+        Assert.Equal([-1, 12], file.Rows.Select(r => r.ActiveLatents));
+        Assert.Equal(next, file.Rows[1]);
+    }
+
+    [Fact]
     public void A_malformed_line_in_the_middle_is_named_and_the_lines_around_it_still_read()
     {
         using var dir = new TempDir();
         File.WriteAllText(dir.File("metrics.csv"), MetricsCsv.Header + "\n" +
-            "1,600,0.98,199.1,196.5,2.6,179.2,174.3,4.9,9.2,6468.6,9.5,0\n" +
+            "1,600,0.98,199.1,196.5,2.6,179.2,174.3,4.9,9.2,6468.6,9.5,0,12\n" +
             "2,1200,0.97;oops\n" +
-            "3,1800,0.96,150.1,140.5,9.6,149.2,140.3,8.9,9.2,6468.6,9.5,0\n");
+            "3,1800,0.96,150.1,140.5,9.6,149.2,140.3,8.9,9.2,6468.6,9.5,0,12\n");
         var file = MetricsCsv.ReadWithNotes(dir.File("metrics.csv"));
         Assert.True(file.Damaged);
         Assert.Equal(["line 3 unreadable"], file.Notes);
@@ -40,9 +54,9 @@ public class MetricsCsvTests
     public void A_torn_last_line_is_damage_an_unknown_column_is_not()
     {
         using var dir = new TempDir();
-        File.WriteAllText(dir.File("a.csv"), MetricsCsv.Header + "\n1,600,0.98,199.1,196.5,2.6,179.2,174.3,4.9,9.2,6468.6,9.5,0\n2,1200,0.9");
+        File.WriteAllText(dir.File("a.csv"), MetricsCsv.Header + "\n1,600,0.98,199.1,196.5,2.6,179.2,174.3,4.9,9.2,6468.6,9.5,0,12\n2,1200,0.9");
         Assert.True(MetricsCsv.ReadWithNotes(dir.File("a.csv")).Damaged);
-        File.WriteAllText(dir.File("b.csv"), MetricsCsv.Header + ",future\n1,600,0.98,199.1,196.5,2.6,179.2,174.3,4.9,9.2,6468.6,9.5,0,7\n");
+        File.WriteAllText(dir.File("b.csv"), MetricsCsv.Header + ",future\n1,600,0.98,199.1,196.5,2.6,179.2,174.3,4.9,9.2,6468.6,9.5,0,12,7\n");
         var b = MetricsCsv.ReadWithNotes(dir.File("b.csv"));
         Assert.False(b.Damaged);
         Assert.Single(b.Rows);

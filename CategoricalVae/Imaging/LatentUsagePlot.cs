@@ -1,28 +1,68 @@
 using CategoricalVae.Common;
 using CategoricalVae.Model;
 using ScottPlot;
+using SkiaSharp;
 
 namespace CategoricalVae.Imaging;
 
-/// <summary>latent-usage-&lt;epoch&gt;.png: heat map of the mean q(y|x), one row per latent variable.</summary>
+/// <summary>
+/// latent-usage-&lt;epoch&gt;.png: on the left, the heat map of the mean q(z|x) over the test set, one row per latent
+/// variable; on the right, beside each row, a bar of that latent's mean KL to the prior, coloured by whether it is
+/// active. A latent that carries nothing shows a flat row and no bar.
+/// </summary>
 public static class LatentUsagePlot
 {
-    public const int Width = 700, Height = 900;
+    public const int HeatMapWidth = 700, BarsWidth = 300, Height = 900;
+    public const int Width = HeatMapWidth + BarsWidth;
+
+    // The same top and bottom margins in both halves, so each bar lines up with its row.
+    const int Top = 60, Bottom = 55;
 
     public static void Write(string path, LatentUsage usage, int epoch, AtomicWriter writer)
     {
-        var plot = new Plot();
-        var heatmap = plot.Add.Heatmap(usage.MeanPosterior);
+        int latents = usage.LatentCount, categories = usage.MeanPosterior.GetLength(1);
+        var heat = new Plot();
+        var heatmap = heat.Add.Heatmap(usage.MeanPosterior);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
         heatmap.FlipVertically = true;
-        var bar = plot.Add.ColorBar(heatmap);
-        bar.Label = "mean q(y = category | x) over the test set";
-        plot.Title($"Latent usage, epoch {epoch}: mean perplexity {usage.MeanPerplexity:F2}, {usage.DeadLatents} dead (< {LatentUsage.DeadBelow})");
-        plot.XLabel("category");
-        plot.YLabel("latent variable");
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        plot.Axes.SetLimits(-0.5, usage.MeanPosterior.GetLength(1) - 0.5, -0.5, usage.MeanPosterior.GetLength(0) - 0.5);
-        writer.Write(path, plot.GetImageBytes(Width, Height, ImageFormat.Png));
+        var colorBar = heat.Add.ColorBar(heatmap);
+        colorBar.Label = "mean q(z = category | x) over the test set";
+        heat.Title($"Epoch {epoch}: active {usage.ActiveLatents}/{latents} (activity > {LatentUsage.ActiveAbove}), perplexity {usage.MeanPerplexity:F2}, {usage.DeadLatents} dead");
+        heat.XLabel("category");
+        heat.YLabel("latent variable");
+        heat.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        heat.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        heat.Axes.SetLimits(-0.5, categories - 0.5, -0.5, latents - 0.5);
+        heat.Layout.Fixed(new PixelPadding(60, 110, Bottom, Top));
+
+        var bars = new Plot();
+        var active = new List<Bar>();
+        for (int l = 0; l < latents; l++)
+            active.Add(new Bar
+            {
+                Position = l, // the heat map's row l sits at y = l
+
+                Value = usage.Kl[l],
+                FillColor = usage.Activity[l] > LatentUsage.ActiveAbove ? Colors.SteelBlue : Colors.LightGray,
+                LineWidth = 0,
+                Size = 0.8,
+            });
+        var barPlot = bars.Add.Bars(active);
+        barPlot.Horizontal = true;
+        bars.Title("KL to the prior");
+        bars.XLabel("nats (grey: inactive)");
+        bars.Axes.Left.TickLabelStyle.IsVisible = false;
+        bars.Axes.SetLimits(0, Math.Max(1e-3, usage.Kl.DefaultIfEmpty(0).Max() * 1.1), -0.5, latents - 0.5);
+        bars.Layout.Fixed(new PixelPadding(10, 20, Bottom, Top));
+
+        using var left = SKBitmap.Decode(heat.GetImageBytes(HeatMapWidth, Height, ImageFormat.Png));
+        using var right = SKBitmap.Decode(bars.GetImageBytes(BarsWidth, Height, ImageFormat.Png));
+        using var surface = SKSurface.Create(new SKImageInfo(Width, Height));
+        surface.Canvas.Clear(SKColors.White);
+        surface.Canvas.DrawBitmap(left, 0, 0);
+        surface.Canvas.DrawBitmap(right, HeatMapWidth, 0);
+        using var image = surface.Snapshot();
+        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+        writer.Write(path, png.AsSpan());
     }
 }

@@ -30,7 +30,7 @@ public sealed class CompareTable
         get
         {
             string m = _metric.ColumnName();
-            return ["run", "mode", "epochs", "tau_end", $"final_{m}", $"best_{m}", "best_epoch", "final_train_loss", "total_seconds", "examples_per_second", "neg_elbo", "nll", "notes"];
+            return ["run", "mode", "epochs", "tau_end", $"final_{m}", $"best_{m}", "best_epoch", "final_train_loss", "total_seconds", "examples_per_second", "neg_elbo", "nll", "active_latents", "notes"];
         }
     }
 
@@ -44,6 +44,7 @@ public sealed class CompareTable
             best?.Epoch.ToString(CultureInfo.InvariantCulture) ?? "-", N(r.FinalTrainLoss, "F2"),
             r.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture), N(r.ExamplesPerSecond, "F0"),
             N(r.Evaluation?.NegativeElbo, "F2"), N(r.Evaluation?.NegativeLogLikelihoodEstimate, "F2"),
+            r.ActiveLatents is int active and >= 0 ? active.ToString(CultureInfo.InvariantCulture) : "-",
             string.Join("; ", r.Notes),
         };
     });

@@ -14,4 +14,5 @@ public sealed record EpochMetrics(
     double EpochSeconds,
     double ExamplesPerSecond,
     double LatentPerplexity = double.NaN,
-    int DeadLatents = -1);
+    int DeadLatents = -1,
+    int ActiveLatents = -1);

@@ -14,7 +14,7 @@ public static class MetricsCsv
     [
         "epoch", "global_step", "temperature", "train_loss", "train_bce", "train_kl",
         "test_loss", "test_bce", "test_kl", "epoch_seconds", "examples_per_second",
-        "latent_perplexity", "dead_latents",
+        "latent_perplexity", "dead_latents", "active_latents",
     ];
 
     // Columns a row must have to be usable; the rest may be missing in files of older versions.
@@ -32,6 +32,7 @@ public static class MetricsCsv
         m.ExamplesPerSecond.ToString("F1", CultureInfo.InvariantCulture),
         F(m.LatentPerplexity),
         m.DeadLatents.ToString(CultureInfo.InvariantCulture),
+        m.ActiveLatents.ToString(CultureInfo.InvariantCulture),
     });
 
     /// <summary>Appends a row. The whole file is rewritten through a temp file and a rename: a kill or a full
@@ -40,6 +41,10 @@ public static class MetricsCsv
     {
         bool isNew = !File.Exists(path) || new FileInfo(path).Length == 0;
         string previous = isNew ? Header + "\n" : File.ReadAllText(path);
+        // A run of an older version, resumed: its rows are rewritten under today's header (the columns it lacks
+        // read as NaN / -1), so every line keeps the header's number of fields.
+        if (!previous.StartsWith(Header + "\n", StringComparison.Ordinal))
+            previous = Header + "\n" + string.Concat(Read(path).Select(r => Format(r) + "\n"));
         writer.WriteText(path, previous + Format(m) + "\n");
     }
 
@@ -106,9 +111,10 @@ public static class MetricsCsv
         if (required[0] is < 1 or > int.MaxValue || required[0] != Math.Floor(required[0]) || !(required[1] >= 0) || required[1] > long.MaxValue)
             return false;
         double perplexity = Get("latent_perplexity", out double p) ? p : double.NaN;
-        int dead = Get("dead_latents", out double d) && d >= int.MinValue && d <= int.MaxValue ? (int)d : -1;
+        int Count(string column) => Get(column, out double v) && v >= int.MinValue && v <= int.MaxValue ? (int)v : -1;
+        int dead = Count("dead_latents"), active = Count("active_latents");
         row = new EpochMetrics((int)required[0], (long)required[1], required[2], required[3], required[4], required[5],
-            required[6], required[7], required[8], required[9], required[10], perplexity, dead);
+            required[6], required[7], required[8], required[9], required[10], perplexity, dead, active);
         return true;
     }
 

@@ -64,6 +64,7 @@ public static class ResumeState
         // Rows past the checkpoint come from a kill between the metrics write and the checkpoint write; those
         // epochs are recomputed identically, so dropping them loses nothing.
         MetricsCsv.TruncateTo(layout.MetricsFile, state.EpochsCompleted, run.Writer);
+        LatentsCsv.TruncateTo(layout.LatentsFile, state.EpochsCompleted, run.Writer);
         return state;
     }
 
@@ -71,6 +72,7 @@ public static class ResumeState
     {
         Backup(run.Layout.CheckpointFile);
         Backup(run.Layout.MetricsFile);
+        Backup(run.Layout.LatentsFile);
         return null;
     }
 

@@ -18,6 +18,9 @@ public sealed record RunSummary(
     public double TotalSeconds => Rows.Sum(r => r.EpochSeconds);
     public double? ExamplesPerSecond => Rows.Count > 0 ? Rows.Average(r => r.ExamplesPerSecond) : null;
 
+    /// <summary>Active latents at the last epoch (−1 in files written before the column existed).</summary>
+    public int? ActiveLatents => Rows.Count > 0 ? Rows[^1].ActiveLatents : null;
+
     public double? Final(CompareMetric metric) => Rows.Count > 0 ? metric.Of(Rows[^1]) : null;
 
     public (double Value, int Epoch)? Best(CompareMetric metric) =>

@@ -45,7 +45,7 @@ public sealed class EpochEvaluation
         _model.Sampler.Temperature = temperature;
         var sums = new LossAccumulator();
         Tensor? originals = null, reconstructions = null;
-        using var posteriorSum = zeros(_model.LatentDim * _model.Categories, device: _device);
+        using var latents = new LatentStatistics(_model.LatentDim, _model.Categories, _device);
         try
         {
             using var _ = no_grad();
@@ -57,7 +57,7 @@ public sealed class EpochEvaluation
                 var (reconstruction, posterior) = _model.forward(x);
                 using var loss = VaeLoss.Compute(reconstruction, x, posterior, _model.Categories);
                 sums.Add(loss.Total.ToDouble(), loss.Bce.ToDouble(), loss.Kl.ToDouble(), length);
-                posteriorSum.add_(posterior.sum(0L)); // 0L: a literal 0 would bind to sum(ScalarType)
+                latents.Add(posterior);
                 if (offset == 0)
                 {
                     long n = Math.Min(PictureImages, length);
@@ -70,7 +70,7 @@ public sealed class EpochEvaluation
         {
             _model.Sampler.Generator = trainingNoise;
         }
-        var usage = LatentUsage.FromSum(posteriorSum, sums.Examples, _model.LatentDim, _model.Categories);
+        var usage = latents.Result();
         return new Result(sums.Means, usage, originals!, reconstructions!);
     }
 }

@@ -43,6 +43,7 @@ public sealed class TensorBoardLog
         Scalar("epoch", m.Epoch, step);
         Scalar("latent/perplexity", m.LatentPerplexity, step);
         Scalar("latent/dead", m.DeadLatents, step);
+        Scalar("latent/active", m.ActiveLatents, step);
     }
 
     public void Scalar(string tag, double value, long step)

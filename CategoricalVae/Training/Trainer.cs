@@ -84,19 +84,20 @@ public sealed class Trainer : IDisposable
             double evalSeconds = evalClock.Elapsed.TotalSeconds;
             var row = new EpochMetrics(epoch, train.State.GlobalStep, tau,
                 train.Means.Loss, train.Means.Bce, train.Means.Kl, test.Means.Loss, test.Means.Bce, test.Means.Kl,
-                train.Seconds, train.Examples / Math.Max(train.Seconds, 1e-9), test.Usage.MeanPerplexity, test.Usage.DeadLatents);
+                train.Seconds, train.Examples / Math.Max(train.Seconds, 1e-9), test.Usage.MeanPerplexity, test.Usage.DeadLatents, test.Usage.ActiveLatents);
             if (!double.IsFinite(row.TestLoss))
             {
                 _log.Error("The test loss became {Value:l} after epoch {Epoch} (global step {Step}); stopping. The last good checkpoint ({Checkpoint}) is kept.",
                     row.TestLoss.ToString(System.Globalization.CultureInfo.InvariantCulture), epoch, row.GlobalStep, File.Exists(Layout.CheckpointFile) ? Layout.CheckpointFile : "none yet");
                 return TrainingOutcome.NumericalFault;
             }
-            _log.Information("====> Epoch: {Epoch} Average loss: {TrainLoss:F4}  Test set loss: {TestLoss:F4}  (BCE {TestBce:F2}, KL {TestKl:F2}, τ {Tau}, {Seconds:F1} s, {Rate:F0} ex/s, latent perplexity {Perplexity:F2}, {Dead} dead)",
-                epoch, row.TrainLoss, row.TestLoss, row.TestBce, row.TestKl, TemperatureText(tau), row.EpochSeconds, row.ExamplesPerSecond, row.LatentPerplexity, row.DeadLatents);
+            _log.Information("====> Epoch: {Epoch} Average loss: {TrainLoss:F4}  Test set loss: {TestLoss:F4}  (BCE {TestBce:F2}, KL {TestKl:F2}, τ {Tau}, {Seconds:F1} s, {Rate:F0} ex/s, {Active}/{Latents} latents active, perplexity {Perplexity:F2}, {Dead} dead)",
+                epoch, row.TrainLoss, row.TestLoss, row.TestBce, row.TestKl, TemperatureText(tau), row.EpochSeconds, row.ExamplesPerSecond, row.ActiveLatents, test.Usage.LatentCount, row.LatentPerplexity, row.DeadLatents);
 
             var artifactClock = Stopwatch.StartNew();
             // metrics before checkpoint: a kill between the two leaves an extra row that --resume trims.
             MetricsCsv.Append(Layout.MetricsFile, row, _run.Writer);
+            LatentsCsv.Append(Layout.LatentsFile, epoch, test.Usage, _run.Writer);
             history.Add(row);
             state = train.State with
             {
