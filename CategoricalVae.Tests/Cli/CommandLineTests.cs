@@ -29,6 +29,8 @@ public class CommandLineTests
     [InlineData("--resume /no/such/run", "--resume: /no/such/run is not a folder")]
     [InlineData("--bogus", "--bogus")]
     [InlineData("--binarize sometimes", "sometimes")]
+    [InlineData("--estimator reinforce", "reinforce")]
+    [InlineData("--estimator score-function --hard", "--hard on contradicts --estimator score-function")]
     [InlineData("--binarize-seed 5", "--binarize-seed needs --binarize fixed or dynamic")]
     public void Invalid_values_give_one_line_and_exit_code_2_before_any_work(string args, string expected)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CategoricalVae.Common;
+using CategoricalVae.Model.Estimators;
 using CategoricalVae.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -27,7 +28,7 @@ public static class StepBreakdown
         using var scope = NewDisposeScope();
         using var noise = new Generator(2);
         using var model = ModelFactory.Create(latentDim, categories, reluOnLogits: true, seed: 1, noise);
-        model.Sampler.Hard = hard;
+        model.Estimator = GradientEstimators.For(hard ? GradientEstimator.StGumbelSoftmax : GradientEstimator.GumbelSoftmax);
         model.train();
         using var optimizer = new FusedAdam(model.parameters(), 1e-3, fused: fusedAdam);
         var step = new TrainingStep(model, optimizer, NoFaults.Instance);

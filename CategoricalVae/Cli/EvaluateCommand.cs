@@ -104,7 +104,7 @@ public static class EvaluateCommand
         Evaluator.Result result;
         try
         {
-            result = evaluator.Run(test, temperature, trained.Hard);
+            result = evaluator.Run(test, temperature, trained.Estimator);
             // A stop that arrived during the last batch counts too: a request is never ignored.
             if (stop.Requested)
                 throw new OperationCanceledException($"stopped after all {test.Count} images, before writing");
@@ -123,6 +123,7 @@ public static class EvaluateCommand
             GlobalStep = state.GlobalStep,
             CheckpointSha256 = Checkpoint.StoredHash(checkpointFile),
             Mode = trained.Mode,
+            Estimator = Model.Estimators.GradientEstimators.Name(trained.Estimator),
             Binarize = TrainOptionSet.Name(binarize),
             BinarizeSeed = binarizeSeed,
             Likelihood = binarize == Binarization.None ? "bce-on-grey-levels (not a normalised likelihood)" : "bernoulli",

@@ -17,6 +17,7 @@ public static class SeedStreams
         BinarizeTestSet = 6,
         BinarizeBatch = 7,
         Evaluation = 8,
+        GradientVariance = 9,
     }
 
     public static ulong For(long seed, int epoch, Stream stream)

@@ -1,5 +1,6 @@
 using CategoricalVae.Data;
 using CategoricalVae.Model;
+using CategoricalVae.Model.Estimators;
 using CategoricalVae.Common;
 using CategoricalVae.Runs;
 using TorchSharp;
@@ -30,7 +31,7 @@ public sealed class Evaluator
 
     public sealed record Result(EvaluationReport.Estimate Elbo, EvaluationReport.Estimate ImportanceWeighted, double Kl, EvaluationReport.RelaxedLoss Relaxed);
 
-    public Result Run(MnistDataset test, double temperature, bool hard)
+    public Result Run(MnistDataset test, double temperature, GradientEstimator estimator)
     {
         Model.eval();
         var elbo = new double[test.Count];
@@ -42,10 +43,10 @@ public sealed class Evaluator
         using var relaxedNoise = new Generator(RelaxedNoiseSeed, generatorDevice);
         var sums = new LossAccumulator();
         var previousGenerator = Model.Sampler.Generator;
-        (double previousTemperature, bool previousHard) = (Model.Sampler.Temperature, Model.Sampler.Hard);
+        (double previousTemperature, var previousEstimator) = (Model.Sampler.Temperature, Model.Estimator);
         Model.Sampler.Generator = relaxedNoise;
         Model.Sampler.Temperature = temperature;
-        Model.Sampler.Hard = hard;
+        Model.Estimator = GradientEstimators.For(estimator);
         try
         {
             using var _ = no_grad();
@@ -78,7 +79,7 @@ public sealed class Evaluator
         finally
         {
             Model.Sampler.Generator = previousGenerator;
-            (Model.Sampler.Temperature, Model.Sampler.Hard) = (previousTemperature, previousHard);
+            (Model.Sampler.Temperature, Model.Estimator) = (previousTemperature, previousEstimator);
         }
         var means = sums.Means;
         return new Result(Summarise(elbo), Summarise(iw), klSum / test.Count,

@@ -1,3 +1,4 @@
+using CategoricalVae.Model.Estimators;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -7,7 +8,8 @@ namespace CategoricalVae.Model;
 /// <summary>
 /// Port of the PyTorch VAE_gumbel: encoder 784-512-256-(latent×categories), Gumbel-Softmax sample,
 /// decoder (latent×categories)-256-512-784 with a sigmoid. Field names match the original's state dict.
-/// Forward returns the reconstruction [B, 784] and q(y|x) [B, latent×categories] (softmax per latent).
+/// Forward returns the reconstruction [B, 784] and q(y|x) [B, latent×categories] (softmax per latent); the
+/// code between encoder and decoder comes from <see cref="Estimator"/>.
 /// </summary>
 public sealed class CategoricalVaeModel : nn.Module<Tensor, (Tensor Reconstruction, Tensor Posterior)>
 {
@@ -41,7 +43,11 @@ public sealed class CategoricalVaeModel : nn.Module<Tensor, (Tensor Reconstructi
     /// <summary>The source applies ReLU to the logits too (so they are never negative); kept by default.</summary>
     public bool ReluOnLogits { get; }
 
+    /// <summary>Noise and temperature of the categorical sample.</summary>
     public GumbelSoftmax Sampler => sampler;
+
+    /// <summary>How the code is drawn and how the encoder's gradient gets through it (default: Gumbel-Softmax).</summary>
+    public IGradientEstimator Estimator { get; set; } = new GumbelSoftmaxEstimator();
 
     /// <summary>Logits [B, latent, categories].</summary>
     public Tensor Encode(Tensor x)
@@ -73,11 +79,20 @@ public sealed class CategoricalVaeModel : nn.Module<Tensor, (Tensor Reconstructi
     public override (Tensor Reconstruction, Tensor Posterior) forward(Tensor x)
     {
         using var scope = NewDisposeScope();
+        var pass = Pass(x);
+        return (pass.Reconstruction.MoveToOuterDisposeScope(), pass.Posterior.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The forward pass with the tensors a score-function loss also needs (logits and code).</summary>
+    public VaePass Pass(Tensor x)
+    {
+        using var scope = NewDisposeScope();
         var logits = Encode(x);
-        var z = sampler.forward(logits).view(-1, LatentDim * Categories);
-        var reconstruction = Decode(z);
+        var code = Estimator.Code(logits, sampler);
+        var reconstruction = Decode(code.view(-1, LatentDim * Categories));
         var posterior = logits.softmax(-1).view(-1, LatentDim * Categories);
-        return (reconstruction.MoveToOuterDisposeScope(), posterior.MoveToOuterDisposeScope());
+        return new VaePass(reconstruction.MoveToOuterDisposeScope(), posterior.MoveToOuterDisposeScope(),
+            logits.MoveToOuterDisposeScope(), code.MoveToOuterDisposeScope());
     }
 
     public static long ParameterCount(int latentDim, int categories)

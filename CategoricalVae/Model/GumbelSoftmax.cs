@@ -63,6 +63,14 @@ public sealed class GumbelSoftmax : nn.Module<Tensor, Tensor>
         return new GumbelSample(soft.MoveToOuterDisposeScope(), hard.MoveToOuterDisposeScope(), straightThrough.MoveToOuterDisposeScope());
     }
 
+    /// <summary>An exact sample of softmax(logits) as a one-hot (the Gumbel-max trick), drawing the same noise as
+    /// <see cref="Sample"/>.</summary>
+    public Tensor OneHotSample(Tensor logits)
+    {
+        using var scope = NewDisposeScope();
+        return OneHotOfArgmax(logits + Noise(logits.shape, logits.device)).MoveToOuterDisposeScope();
+    }
+
     /// <summary>One-hot [*, K] of the argmax over the last dimension.</summary>
     public static Tensor OneHotOfArgmax(Tensor values)
     {

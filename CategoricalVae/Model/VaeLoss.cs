@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using CategoricalVae.Model.Estimators;
 using static TorchSharp.torch;
 
 namespace CategoricalVae.Model;
@@ -30,6 +31,37 @@ public static class VaeLoss
         var kl = KlToUniform(posterior, categories).mean();
         var total = bce + kl;
         return new VaeLossTerms(total.MoveToOuterDisposeScope(), bce.MoveToOuterDisposeScope(), kl.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The training loss of a forward pass under <paramref name="estimator"/>. For the score function the
+    /// encoder's gradient comes from its surrogate, added as s − s.detach() so the loss's value is unchanged.</summary>
+    public static VaeLossTerms Compute(VaePass pass, Tensor target, int categories, IGradientEstimator estimator)
+    {
+        if (!estimator.NeedsSurrogate)
+            return Compute(pass.Reconstruction, target, pass.Posterior, categories);
+        using var scope = NewDisposeScope();
+        long batch = target.shape[0];
+        var perExample = ReconstructionLossPerExample(pass.Reconstruction, target);
+        var bce = perExample.sum() / batch;
+        var kl = KlToUniform(pass.Posterior, categories).mean();
+        var surrogate = estimator.Surrogate(pass.Logits, pass.Code, perExample.detach());
+        var total = bce + kl + (surrogate - surrogate.detach());
+        return new VaeLossTerms(total.MoveToOuterDisposeScope(), bce.MoveToOuterDisposeScope(), kl.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>ℓ = −log p(x|z) per example [B]: the BCE summed over pixels (NaN where the reconstruction is).</summary>
+    public static Tensor ReconstructionLossPerExample(Tensor reconstruction, Tensor target)
+    {
+        using var scope = NewDisposeScope();
+        var flat = target.view(-1, CategoricalVaeModel.PixelCount);
+        try
+        {
+            return nn.functional.binary_cross_entropy(reconstruction, flat, reduction: nn.Reduction.None).sum(-1).MoveToOuterDisposeScope();
+        }
+        catch (ExternalException e) when (e.Message.Contains("between 0 and 1", StringComparison.Ordinal))
+        {
+            return full([flat.shape[0]], double.NaN, dtype: reconstruction.dtype, device: reconstruction.device).MoveToOuterDisposeScope();
+        }
     }
 
     /// <summary>Per-example KL(q ‖ uniform over K) summed over latents; q is [B, latent×K].</summary>

@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using CategoricalVae.Model.Estimators;
+
 namespace CategoricalVae.Runs;
 
 /// <summary>Where training stands when a checkpoint is written, beside the weights and optimizer moments.</summary>
@@ -25,5 +28,12 @@ public sealed record CheckpointState
     public int LatentDim { get; init; }
     public int Categories { get; init; }
     public bool Hard { get; init; }
+
+    /// <summary>Absent from checkpoints written before estimators were a choice: those are soft or hard.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<GradientEstimator>))]
+    public GradientEstimator? Estimator { get; init; }
+
+    [JsonIgnore]
+    public GradientEstimator EffectiveEstimator => Estimator ?? (Hard ? GradientEstimator.StGumbelSoftmax : GradientEstimator.GumbelSoftmax);
     public DateTime WrittenUtc { get; init; }
 }

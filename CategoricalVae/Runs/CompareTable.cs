@@ -30,7 +30,7 @@ public sealed class CompareTable
         get
         {
             string m = _metric.ColumnName();
-            return ["run", "mode", "epochs", "tau_end", $"final_{m}", $"best_{m}", "best_epoch", "final_train_loss", "total_seconds", "examples_per_second", "neg_elbo", "nll", "active_latents", "notes"];
+            return ["run", "estimator", "epochs", "tau_end", $"final_{m}", $"best_{m}", "best_epoch", "final_train_loss", "total_seconds", "examples_per_second", "neg_elbo", "nll", "active_latents", "notes"];
         }
     }
 
@@ -39,7 +39,7 @@ public sealed class CompareTable
         var best = r.Best(_metric);
         return new[]
         {
-            r.Name, r.Mode, r.EpochsDone.ToString(CultureInfo.InvariantCulture),
+            r.Name, r.Estimator, r.EpochsDone.ToString(CultureInfo.InvariantCulture),
             N(r.TemperatureAtEnd, r.TemperatureAtEnd is >= 1e-3 and < 1e5 ? "F4" : "G4"), N(r.Final(_metric), "F2"), N(best?.Value, "F2"),
             best?.Epoch.ToString(CultureInfo.InvariantCulture) ?? "-", N(r.FinalTrainLoss, "F2"),
             r.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture), N(r.ExamplesPerSecond, "F0"),

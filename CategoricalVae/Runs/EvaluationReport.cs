@@ -14,6 +14,9 @@ public sealed record EvaluationReport
     /// checkpoint has moved on. Absent in files of older versions.</summary>
     public string? CheckpointSha256 { get; init; }
     public required string Mode { get; init; }
+
+    /// <summary>The run's gradient estimator (absent in files of older versions).</summary>
+    public string? Estimator { get; init; }
     public required string Binarize { get; init; }
     public long? BinarizeSeed { get; init; }
     /// <summary>"bernoulli" for binary pixels; for grey levels the reconstruction term is minus the source's

@@ -39,9 +39,9 @@ public static class ResumeState
             return RestartAfresh(run);
         }
 
-        if (state.LatentDim != options.LatentDim || state.Categories != options.Categories || state.Hard != options.Hard)
+        if (state.LatentDim != options.LatentDim || state.Categories != options.Categories || state.EffectiveEstimator != options.Estimator)
             throw UserFacingException.Refused(
-                $"{layout.CheckpointFile} was written for latent {state.LatentDim}×{state.Categories} {(state.Hard ? "hard" : "soft")}, " +
+                $"{layout.CheckpointFile} was written for latent {state.LatentDim}×{state.Categories} {Model.Estimators.GradientEstimators.FolderLabel(state.EffectiveEstimator)}, " +
                 $"but config.json says {options.LatentDim}×{options.Categories} {options.Mode}; the run folder is inconsistent.");
 
         if (metrics.Damaged && !force)

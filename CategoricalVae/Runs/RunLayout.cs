@@ -13,6 +13,7 @@ public sealed class RunLayout
     public const string LockName = "run.lock";
     public const string EvaluationName = "evaluation.json";
     public const string LatentsName = "latents.csv";
+    public const string GradientVarianceName = "gradvar.json";
     public const string TensorBoardPrefix = "events.out.tfevents.";
 
     /// <summary>Suffix of the copies --force keeps of the files it repairs.</summary>
@@ -31,6 +32,7 @@ public sealed class RunLayout
     public string LockFile => File(LockName);
     public string EvaluationFile => File(EvaluationName);
     public string LatentsFile => File(LatentsName);
+    public string GradientVarianceFile => File(GradientVarianceName);
 
     public string TrainReconstruction(int epoch) => File($"reconstruction-train-{epoch}.png");
     public string TestReconstruction(int epoch) => File($"reconstruction-test-{epoch}.png");

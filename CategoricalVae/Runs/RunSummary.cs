@@ -7,7 +7,7 @@ namespace CategoricalVae.Runs;
 public sealed record RunSummary(
     string Name,
     string Path,
-    string Mode,
+    string Estimator,
     IReadOnlyList<EpochMetrics> Rows,
     IReadOnlyList<string> Notes,
     EvaluationReport? Evaluation = null)
@@ -35,7 +35,7 @@ public sealed record RunSummary(
             return null;
 
         var notes = new List<string>();
-        string mode = ModeFromConfig(layout.ConfigFile, notes);
+        string estimator = EstimatorFromConfig(layout.ConfigFile, notes);
         MetricsFile file = MetricsCsv.ReadWithNotes(layout.MetricsFile);
         notes.AddRange(file.Notes);
         if (RunDirectory.LiveOwner(folder) is { } owner)
@@ -43,7 +43,7 @@ public sealed record RunSummary(
         else if (File.Exists(layout.LockFile))
             notes.Add("crashed or killed (stale run.lock)");
         var evaluation = EvaluationFrom(layout, file.Rows, notes);
-        return new RunSummary(layout.Name, System.IO.Path.GetFullPath(folder), mode, file.Rows, notes, evaluation);
+        return new RunSummary(layout.Name, System.IO.Path.GetFullPath(folder), estimator, file.Rows, notes, evaluation);
     }
 
     /// <summary>The run's evaluation.json (written by `evaluate`) if it belongs to the run's current checkpoint.</summary>
@@ -80,7 +80,7 @@ public sealed record RunSummary(
         return report;
     }
 
-    static string ModeFromConfig(string path, List<string> notes)
+    static string EstimatorFromConfig(string path, List<string> notes)
     {
         if (!File.Exists(path))
         {
@@ -90,7 +90,12 @@ public sealed record RunSummary(
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            return doc.RootElement.GetProperty("options").GetProperty("hard").GetBoolean() ? "hard" : "soft";
+            var options = doc.RootElement.GetProperty("options");
+            if (options.TryGetProperty("estimator", out var estimator))
+                return Model.Estimators.GradientEstimators.Parse(estimator.GetString() ?? "") is { } kind ? Model.Estimators.GradientEstimators.Name(kind) : "?";
+            // Folders written before estimators were a choice say only hard or not.
+            return Model.Estimators.GradientEstimators.Name(options.GetProperty("hard").GetBoolean()
+                ? Model.Estimators.GradientEstimator.StGumbelSoftmax : Model.Estimators.GradientEstimator.GumbelSoftmax);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {

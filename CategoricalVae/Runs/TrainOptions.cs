@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using CategoricalVae.Common;
 using CategoricalVae.Data;
 using CategoricalVae.Model;
+using CategoricalVae.Model.Estimators;
 
 namespace CategoricalVae.Runs;
 
@@ -25,7 +26,20 @@ public sealed record TrainOptions
     public int Epochs { get; init; } = 10;
     public int BatchSize { get; init; } = 100;
     public double LearningRate { get; init; } = 1e-3;
-    public bool Hard { get; init; }
+    /// <summary>The source's --hard: true exactly when the estimator is straight-through Gumbel-Softmax. Kept in
+    /// config.json (written before "estimator", which wins when both are read) so older folders and readers work.</summary>
+    [JsonPropertyOrder(-1)]
+    public bool Hard
+    {
+        get => Estimator == GradientEstimator.StGumbelSoftmax;
+        init
+        {
+            if (value) Estimator = GradientEstimator.StGumbelSoftmax;
+            else if (Estimator == GradientEstimator.StGumbelSoftmax) Estimator = GradientEstimator.GumbelSoftmax;
+        }
+    }
+
+    public GradientEstimator Estimator { get; init; } = GradientEstimator.GumbelSoftmax;
     public double Temperature { get; init; } = 1.0;
     public double TempMin { get; init; } = 0.5;
     public double AnnealRate { get; init; } = 3e-5;
@@ -55,8 +69,9 @@ public sealed record TrainOptions
     /// <summary>Seed of the binarisation thresholds as given (config.json records it whenever binarising).</summary>
     public long? BinarizeSeed { get; init; }
 
+    /// <summary>The run-folder label: soft, hard, or the estimator's name.</summary>
     [JsonIgnore]
-    public string Mode => Hard ? "hard" : "soft";
+    public string Mode => GradientEstimators.FolderLabel(Estimator);
 
     /// <summary>The seed the binarisation actually uses.</summary>
     [JsonIgnore]
@@ -98,6 +113,7 @@ public sealed record TrainOptions
         if (string.IsNullOrWhiteSpace(DataDir)) return "--data-dir must name a folder.";
         if (string.IsNullOrWhiteSpace(RunsDir)) return "--runs-dir must name a folder.";
         if (!Enum.IsDefined(AnnealSchedule)) return $"--anneal-schedule must be global or seed (got {AnnealSchedule}).";
+        if (!Enum.IsDefined(Estimator)) return $"--estimator must be one of {string.Join(", ", GradientEstimators.All.Select(GradientEstimators.Name))} (got {Estimator}).";
         if (!Enum.IsDefined(Binarize)) return $"--binarize must be none, fixed or dynamic (got {Binarize}).";
         if (Binarize == Binarization.None && BinarizeSeed != null) return "--binarize-seed needs --binarize fixed or dynamic.";
         return null;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using CategoricalVae.Common;
 using CategoricalVae.Data;
 using CategoricalVae.Model;
+using CategoricalVae.Model.Estimators;
 using CategoricalVae.Runs;
 using Serilog;
 using TorchSharp;
@@ -41,7 +42,7 @@ public sealed class Trainer : IDisposable
         _initialNoise = Generators.For(options.Seed, 0, SeedStreams.Stream.TrainNoise, device);
         _model = ModelFactory.Create(options.LatentDim, options.Categories, options.ReluOnLogits, options.Seed, _initialNoise);
         _model.to(device);
-        _model.Sampler.Hard = options.Hard;
+        _model.Estimator = GradientEstimators.For(options.Estimator);
         _optimizer = new FusedAdam(_model.parameters(), options.LearningRate, fused: !options.StockAdam);
         _step = new TrainingStep(_model, _optimizer, faults);
         _evaluation = new EpochEvaluation(_model, test, options.BatchSize, device, options.Seed);
@@ -55,7 +56,7 @@ public sealed class Trainer : IDisposable
 
     public TrainingOutcome Run(CheckpointState? resumeFrom)
     {
-        var state = resumeFrom ?? new CheckpointState { LatentDim = _o.LatentDim, Categories = _o.Categories, Hard = _o.Hard };
+        var state = resumeFrom ?? new CheckpointState { LatentDim = _o.LatentDim, Categories = _o.Categories, Hard = _o.Hard, Estimator = _o.Estimator };
         if (resumeFrom != null)
             Checkpoint.Load(Layout.CheckpointFile, _model, _optimizer.Inner);
 

@@ -47,8 +47,8 @@ public sealed class TrainingStep
     /// <summary>Reconstruction and loss terms of a batch, with the autograd graph for <see cref="Backward"/>.</summary>
     public (Tensor Reconstruction, VaeLossTerms Loss) Forward(Tensor x)
     {
-        var (reconstruction, posterior) = _model.forward(x);
-        return (reconstruction, VaeLoss.Compute(reconstruction, x, posterior, _model.Categories));
+        var pass = _model.Pass(x);
+        return (pass.Reconstruction, VaeLoss.Compute(pass, x, _model.Categories, _model.Estimator));
     }
 
     public static void Backward(VaeLossTerms loss) => loss.Total.backward();

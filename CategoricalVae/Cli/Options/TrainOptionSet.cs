@@ -3,6 +3,7 @@ using System.Globalization;
 using CategoricalVae.Common;
 using CategoricalVae.Data;
 using CategoricalVae.Model;
+using CategoricalVae.Model.Estimators;
 using CategoricalVae.Runs;
 
 namespace CategoricalVae.Cli.Options;
@@ -21,7 +22,9 @@ public sealed class TrainOptionSet
         Add(OptionValues.Int("--epochs", "Epochs to train (with --resume: the new total)"), o => o.Epochs, (o, v) => o with { Epochs = v }, ResumeRole.Total, Int);
         Add(OptionValues.Int("--batch-size", "Examples per batch; the last partial batch is kept"), o => o.BatchSize, (o, v) => o with { BatchSize = v }, ResumeRole.DefinesRun, Int);
         Add(OptionValues.Double("--lr", "Adam learning rate"), o => o.LearningRate, (o, v) => o with { LearningRate = v }, ResumeRole.DefinesRun, Real);
-        Add(OptionValues.Switch("--hard", "Straight-through hard one-hot samples (default: soft)"), o => o.Hard, (o, v) => o with { Hard = v }, ResumeRole.DefinesRun, OnOff);
+        Add(OptionValues.Choice("--estimator", "How the encoder's gradient gets through the categorical sample", GradientEstimators.All.Select(GradientEstimators.Name).ToArray()),
+            o => GradientEstimators.Name(o.Estimator), (o, v) => o with { Estimator = GradientEstimators.Parse(v)!.Value }, ResumeRole.DefinesRun, s => s);
+        Add(OptionValues.Switch("--hard", "Same as --estimator st-gumbel-softmax (straight-through one-hot samples)"), o => o.Hard, (o, v) => o with { Hard = v }, ResumeRole.DefinesRun, OnOff);
         Add(OptionValues.Double("--temperature", "Initial Gumbel-Softmax temperature τ0"), o => o.Temperature, (o, v) => o with { Temperature = v }, ResumeRole.DefinesRun, Real);
         Add(OptionValues.Double("--temp-min", $"Lowest temperature of the annealing (at least {TrainOptions.MinTemperature})"), o => o.TempMin, (o, v) => o with { TempMin = v }, ResumeRole.DefinesRun, Real);
         Add(OptionValues.Double("--anneal-rate", "Exponential annealing rate per step"), o => o.AnnealRate, (o, v) => o with { AnnealRate = v }, ResumeRole.DefinesRun, Real);
@@ -61,7 +64,17 @@ public sealed class TrainOptionSet
     public IEnumerable<OptionBinding> Given(ParseResult parse) => _bindings.Where(b => b.WasGiven(parse));
 
     /// <summary>The options of a new run: the defaults with everything given on the command line.</summary>
-    public TrainOptions Read(ParseResult parse) => Given(parse).Aggregate(TrainOptions.Defaults, (o, b) => b.ApplyGiven(parse, o));
+    public TrainOptions Read(ParseResult parse)
+    {
+        var options = Given(parse).Aggregate(TrainOptions.Defaults, (o, b) => b.ApplyGiven(parse, o));
+        var estimator = this["--estimator"];
+        var hard = this["--hard"];
+        // --hard is an alias; said together with a different --estimator, one of the two would be ignored.
+        var named = estimator.ApplyGiven(parse, TrainOptions.Defaults);
+        if (estimator.WasGiven(parse) && hard.WasGiven(parse) && hard.ApplyGiven(parse, named).Estimator != named.Estimator)
+            throw UserFacingException.Refused($"--hard {hard.Show(hard.ApplyGiven(parse, TrainOptions.Defaults))} contradicts --estimator {estimator.Show(named)}; --hard means --estimator st-gumbel-softmax, give one of them.");
+        return options;
+    }
 
     /// <summary>The options to resume a run with: its stored ones; session settings as given now (or today's
     /// defaults); --epochs if given. A run-defining option given with another value is refused, as is an option

@@ -1,0 +1,123 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CategoricalVae.Cli.Options;
+using CategoricalVae.Common;
+using CategoricalVae.Evaluation;
+using CategoricalVae.Model.Estimators;
+using CategoricalVae.Runs;
+using CategoricalVae.Training;
+using TorchSharp;
+
+namespace CategoricalVae.Cli;
+
+/// <summary>`gradvar &lt;run&gt;`: at the run's checkpoint, the variance of every estimator's encoder gradient over
+/// many noise draws on one fixed test batch, printed and written to gradvar.json.</summary>
+public static class GradVarCommand
+{
+    public static Command Create(CliServices services)
+    {
+        var run = new Argument<string>("run") { Description = "Run folder (holds config.json and checkpoint.bin)" };
+        var samples = OptionValues.Int("--samples", "Noise draws per estimator");
+        samples.DefaultValueFactory = _ => 100;
+        var batch = OptionValues.Int("--batch", "Test images in the fixed batch (the first N, binarised as evaluate does)");
+        batch.DefaultValueFactory = _ => 100;
+        var estimators = OptionValues.Text("--estimators", $"Comma-separated estimators, or all ({string.Join(", ", GradientEstimators.All.Select(GradientEstimators.Name))})", "names");
+        estimators.DefaultValueFactory = _ => "all";
+        var seed = OptionValues.OptionalLong("--seed", "Seed of the noise draws (default: the run's --seed)");
+        var dataDir = SessionOptions.DataDir();
+        var offline = SessionOptions.Offline();
+        var threads = SessionOptions.Threads();
+        var device = SessionOptions.Device();
+        var output = OptionValues.OptionalText("--out", "Where to write the JSON (default: <run>/gradvar.json)", "file");
+        var command = new Command("gradvar", "Variance of each gradient estimator's encoder gradient at a run's checkpoint")
+        {
+            run, samples, batch, estimators, seed, dataDir, offline, threads, device, output,
+        };
+        command.SetAction((parse, _) => Task.FromResult(Run(services, new Request(parse.GetValue(run)!, parse.GetValue(samples), parse.GetValue(batch),
+            parse.GetValue(estimators)!, parse.GetValue(seed), parse.GetValue(dataDir)!, parse.GetValue(offline), parse.GetValue(threads),
+            parse.GetValue(device)!, parse.GetValue(output)))));
+        return command;
+    }
+
+    sealed record Request(string Run, int Samples, int Batch, string Estimators, long? Seed, string DataDir, bool Offline, int Threads, string Device, string? Output);
+
+    const int MaxSamples = 100_000, MaxBatch = 10_000;
+
+    static int Run(CliServices services, Request r)
+    {
+        var layout = new RunLayout(r.Run);
+        if (!Directory.Exists(r.Run)) throw UserFacingException.Refused($"gradvar: {r.Run} is not a folder.");
+        if (!File.Exists(layout.ConfigFile)) throw UserFacingException.Refused($"gradvar: {r.Run} has no {RunLayout.ConfigName} (not a run folder).");
+        if (!File.Exists(layout.CheckpointFile)) throw UserFacingException.Refused($"gradvar: {layout.CheckpointFile} does not exist (the run never finished an epoch?).");
+        if (r.Samples is < 2 or > MaxSamples) throw UserFacingException.Refused($"--samples must be between 2 and {MaxSamples} (got {r.Samples}).");
+        if (r.Batch is < 1 or > MaxBatch) throw UserFacingException.Refused($"--batch must be between 1 and {MaxBatch} (got {r.Batch}).");
+        if (SessionOptions.Problem(r.Threads, r.Device) is { } problem) throw UserFacingException.Refused(problem);
+        var kinds = ParseEstimators(r.Estimators);
+
+        TrainOptions trained = RunConfig.Load(layout.ConfigFile).Options;
+        var state = Checkpoint.Load(layout.CheckpointFile);
+        CliServices.LoadTorch(r.Run, r.Device);
+        torch.set_num_threads(r.Threads);
+        var device = DeviceChoice.Resolve(r.Device);
+        using var stop = StopSignal.ListenToConsole();
+        using var noise = new torch.Generator(1);
+        using var model = ModelFactory.Create(trained.LatentDim, trained.Categories, trained.ReluOnLogits, trained.Seed, noise);
+        Checkpoint.Load(layout.CheckpointFile, model);
+        model.to(device);
+        model.Sampler.Temperature = state.Temperature > 0 ? state.Temperature : trained.Temperature;
+
+        var data = services.Data(r.DataDir, r.Offline);
+        using var test = data.TestForRun(r.Batch, trained.Binarize, trained.BinarizationSeed);
+        using var x = test.Slice(0, test.Count).to(device);
+        Console.WriteLine($"Encoder gradient of {r.Run} (epoch {state.EpochsCompleted}, τ {model.Sampler.Temperature:0.####}) on {test.Count} test images, {r.Samples} draws per estimator");
+        GradientVariance.Result result;
+        try
+        {
+            result = GradientVariance.Measure(model, x, r.Samples, r.Seed ?? trained.Seed, kinds, () => stop.Requested);
+        }
+        catch (OperationCanceledException e)
+        {
+            Console.Error.WriteLine($"gradvar stopped by request ({e.Message}); nothing written.");
+            return ExitCodes.Interrupted;
+        }
+        Console.Write(Table(result));
+        string outFile = r.Output ?? layout.GradientVarianceFile;
+        var report = new GradientVarianceReport
+        {
+            Run = Path.GetFullPath(r.Run), EpochsCompleted = state.EpochsCompleted, GlobalStep = state.GlobalStep,
+            CheckpointSha256 = Checkpoint.StoredHash(layout.CheckpointFile), Temperature = model.Sampler.Temperature,
+            TestImages = test.Count, Draws = r.Samples, EncoderParameters = result.Parameters,
+            Estimators = result.Figures.Select(f => new GradientVarianceReport.Row
+            {
+                Estimator = GradientEstimators.Name(f.Estimator), TotalVariance = f.TotalVariance, MeanNorm = f.MeanNorm,
+                DistanceToScoreFunctionMean = f.DistanceToScoreFunction, NoiseFloor = f.NoiseFloor,
+            }).ToList(),
+        };
+        services.Writer.WriteText(outFile, JsonSerializer.Serialize(report, RunConfig.Json));
+        Console.WriteLine($"Wrote {outFile}");
+        return ExitCodes.Success;
+    }
+
+    static GradientEstimator[] ParseEstimators(string text)
+    {
+        if (text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase))
+            return GradientEstimators.All;
+        var names = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0) throw UserFacingException.Refused("--estimators names no estimator.");
+        return names.Select(n => GradientEstimators.Parse(n) ?? throw UserFacingException.Refused(
+            $"--estimators: '{n}' is not an estimator (one of {string.Join(", ", GradientEstimators.All.Select(GradientEstimators.Name))}).")).Distinct().ToArray();
+    }
+
+    static string Table(GradientVariance.Result result)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"estimator",-18} {"total_variance",15} {"mean_norm",11} {"dist_to_sf_mean",16} {"noise_floor",12}");
+        foreach (var f in result.Figures)
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"{GradientEstimators.Name(f.Estimator),-18} {f.TotalVariance,15:G4} {f.MeanNorm,11:G4} {f.DistanceToScoreFunction,16:G4} {f.NoiseFloor,12:G4}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"({result.Parameters:N0} encoder parameters; a distance well above the noise floor is bias relative to the unbiased score-function mean)");
+        return text.ToString();
+    }
+}

@@ -1,0 +1,18 @@
+using static TorchSharp.torch;
+
+namespace CategoricalVae.Model.Estimators;
+
+/// <summary>The seeds' argmax output: a deterministic one-hot of the logits, made trainable with the
+/// straight-through gradient of q = softmax(logits).</summary>
+public sealed class ArgmaxEstimator : IGradientEstimator
+{
+    public GradientEstimator Kind => GradientEstimator.Argmax;
+
+    public Tensor Code(Tensor logits, GumbelSoftmax sampler)
+    {
+        using var scope = NewDisposeScope();
+        var probabilities = logits.softmax(-1);
+        var oneHot = GumbelSoftmax.OneHotOfArgmax(logits);
+        return ((oneHot - probabilities).detach() + probabilities).MoveToOuterDisposeScope();
+    }
+}

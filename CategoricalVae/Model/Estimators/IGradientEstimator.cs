@@ -1,0 +1,23 @@
+using static TorchSharp.torch;
+
+namespace CategoricalVae.Model.Estimators;
+
+/// <summary>
+/// One way of turning the encoder's logits into the code the decoder sees, and of giving the encoder a gradient.
+/// Either the code itself carries the gradient (pathwise estimators) or <see cref="Surrogate"/> does (score function).
+/// </summary>
+public interface IGradientEstimator
+{
+    GradientEstimator Kind { get; }
+
+    /// <summary>The code [B, latent, K] the decoder sees; <paramref name="sampler"/> gives the noise and τ.</summary>
+    Tensor Code(Tensor logits, GumbelSoftmax sampler);
+
+    /// <summary>True when the encoder's gradient comes from <see cref="Surrogate"/> rather than through the code.</summary>
+    bool NeedsSurrogate => false;
+
+    /// <summary>A scalar whose gradient with respect to the logits is the encoder's gradient estimate of the mean
+    /// reconstruction loss; <paramref name="reconstructionLoss"/> is ℓ = −log p(x|z) per example [B], detached.</summary>
+    Tensor Surrogate(Tensor logits, Tensor code, Tensor reconstructionLoss) =>
+        throw new NotSupportedException($"{Kind} carries its gradient through the code");
+}

@@ -1,0 +1,16 @@
+using static TorchSharp.torch;
+
+namespace CategoricalVae.Model.Estimators;
+
+/// <summary>The seeds' plain softmax output softmax(logits/τ): no noise, so the model is a relaxed autoencoder
+/// whose decoder never sees a one-hot code during training.</summary>
+public sealed class SoftmaxEstimator : IGradientEstimator
+{
+    public GradientEstimator Kind => GradientEstimator.Softmax;
+
+    public Tensor Code(Tensor logits, GumbelSoftmax sampler)
+    {
+        using var scope = NewDisposeScope();
+        return (logits / sampler.Temperature).softmax(-1).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,26 @@
+namespace CategoricalVae.Runs;
+
+/// <summary>gradvar.json: per estimator, the spread of its encoder-gradient estimate at one checkpoint.</summary>
+public sealed record GradientVarianceReport
+{
+    public required string Run { get; init; }
+    public required int EpochsCompleted { get; init; }
+    public required long GlobalStep { get; init; }
+    public string? CheckpointSha256 { get; init; }
+    public required double Temperature { get; init; }
+    public required int TestImages { get; init; }
+    public required int Draws { get; init; }
+    public required long EncoderParameters { get; init; }
+    public required List<Row> Estimators { get; init; }
+
+    public sealed record Row
+    {
+        public required string Estimator { get; init; }
+        /// <summary>Σ over encoder parameters of the variance of the gradient estimate across draws.</summary>
+        public required double TotalVariance { get; init; }
+        public required double MeanNorm { get; init; }
+        public required double DistanceToScoreFunctionMean { get; init; }
+        /// <summary>√((Var + Var_score_function)/draws): the distance two unbiased means show from sampling alone.</summary>
+        public required double NoiseFloor { get; init; }
+    }
+}
