@@ -19,7 +19,8 @@ public class LayeringTests
         ["Evaluation"] = ["Common", "Model", "Data", "Runs"],
         ["Training"] = ["Common", "Native", "Model", "Data", "Runs", "Imaging"],
         ["Benchmarks"] = ["Common", "Model", "Training"],
-        ["Cli"] = ["Common", "Native", "Model", "Data", "Runs", "Imaging", "Evaluation", "Training", "Benchmarks"],
+        ["Sweeps"] = ["Common", "Runs", "Training"],
+        ["Cli"] = ["Common", "Native", "Model", "Data", "Runs", "Imaging", "Evaluation", "Training", "Benchmarks", "Sweeps"],
         ["Program"] = ["Common", "Native", "Training", "Cli"],
     };
 

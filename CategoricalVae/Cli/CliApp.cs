@@ -13,6 +13,7 @@ public static class CliApp
         TrainCommand.Configure(root, services);
         root.Subcommands.Add(CompareCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create(services));
+        root.Subcommands.Add(SweepCommand.Create(services));
         root.Subcommands.Add(GradVarCommand.Create(services));
         root.Subcommands.Add(BenchCommand.Create(services));
         return root;

@@ -19,18 +19,31 @@ public static class CompareCommand
         var sort = OptionValues.Choice("--sort", "Row order", CompareTable.SortKeys);
         sort.DefaultValueFactory = _ => "best";
         var output = OptionValues.OptionalText("--out", "Where to write the picture (default: <runs-dir>/compare.png)", "file");
-        var csv = OptionValues.OptionalText("--csv", "Also write the table as CSV to this file", "file");
+        var csv = OptionValues.OptionalText("--csv", "Also write the table as CSV to this file (for a sweep: one row per configuration)", "file");
+        var members = OptionValues.Switch("--members", "For a sweep folder: list every member run instead of one row per configuration");
 
-        var command = new Command("compare", "Compare runs: a table sorted by best test loss, and compare.png") { runs, runsDir, metric, sort, output, csv };
+        var command = new Command("compare", "Compare runs: a table sorted by best test loss, and compare.png") { runs, runsDir, metric, sort, output, csv, members };
         command.SetAction(parse => Run(
             parse.GetValue(runs) ?? [], parse.GetValue(runsDir)!, parse.GetValue(metric)!, parse.GetValue(sort)!,
-            parse.GetValue(output), parse.GetValue(csv)));
+            parse.GetValue(output), parse.GetValue(csv), parse.GetValue(members)));
         return command;
     }
 
-    static int Run(string[] folders, string runsDir, string metricName, string sort, string? output, string? csv)
+    static int Run(string[] folders, string runsDir, string metricName, string sort, string? output, string? csv, bool listMembers)
     {
         CompareMetricExtensions.TryParse(metricName, out CompareMetric metric);
+        if (folders.Length == 1 && Directory.Exists(folders[0]) && SweepFile.IsSweep(folders[0]))
+        {
+            var sweep = SweepFile.Load(folders[0]);
+            if (!listMembers)
+                return CompareSweep(folders[0], sweep, metric, output, csv);
+            folders = sweep.Members.Select(m => Path.Combine(folders[0], m.Folder)).Where(Directory.Exists).ToArray();
+            output ??= Path.Combine(folders.Length > 0 ? Path.GetDirectoryName(folders[0])! : runsDir, "compare-members.png");
+        }
+        else if (listMembers)
+        {
+            throw UserFacingException.Refused("--members needs one sweep folder (one holding sweep.json).");
+        }
         if (folders.Length == 0)
         {
             if (!Directory.Exists(runsDir))
@@ -58,6 +71,35 @@ public static class CompareCommand
         Console.Write(table.ToText());
         string picture = output ?? Path.Combine(runsDir, "compare.png");
         ComparePlot.Write(picture, table.Runs, metric, AtomicWriter.Plain);
+        Console.WriteLine($"Wrote {Path.GetFullPath(picture)}");
+        if (csv != null)
+        {
+            AtomicWriter.Plain.WriteText(csv, table.ToCsv());
+            Console.WriteLine($"Wrote {Path.GetFullPath(csv)}");
+        }
+        return ExitCodes.Success;
+    }
+
+    static int CompareSweep(string dir, SweepFile sweep, CompareMetric metric, string? output, string? csv)
+    {
+        var groups = new List<SweepGroup>();
+        int missing = 0;
+        foreach (var configuration in sweep.Members.GroupBy(m => m.Configuration))
+        {
+            var runs = new List<RunSummary>();
+            foreach (var m in configuration)
+                if (sweep.CurrentStatus(dir, m) == MemberStatus.Done && RunSummary.Load(Path.Combine(dir, m.Folder)) is { } summary)
+                    runs.Add(summary);
+                else
+                    missing++;
+            groups.Add(new SweepGroup(configuration.Key, runs, metric));
+        }
+        var table = new SweepTable(groups, metric);
+        Console.Write(table.ToText());
+        if (missing > 0)
+            Console.WriteLine($"note: {missing} of {sweep.Members.Count} members are not complete and are left out (sweep --resume {dir} finishes them).");
+        string picture = output ?? Path.Combine(dir, "compare.png");
+        SweepPlot.Write(picture, table.Groups, metric, AtomicWriter.Plain);
         Console.WriteLine($"Wrote {Path.GetFullPath(picture)}");
         if (csv != null)
         {

@@ -13,8 +13,10 @@ public static class TrainCommand
         var set = new TrainOptionSet();
         var resume = OptionValues.OptionalText("--resume", "Continue the run in this folder from its last checkpoint", "run-folder");
         var force = OptionValues.Switch("--force", "With --resume: repair a damaged run (drop unreadable metrics lines, or restart from epoch 1 in place when the checkpoint or the history is damaged), keeping backups");
+        var runDir = OptionValues.OptionalText("--run-dir", "Train a new run into exactly this folder, which must not exist (sweep members use it)", "folder");
         foreach (var b in set.Bindings)
             root.Options.Add(b.Option);
+        root.Options.Add(runDir);
         root.Options.Add(resume);
         root.Options.Add(force);
         root.SetAction((parse, _) =>
@@ -31,9 +33,16 @@ public static class TrainCommand
             string? run = parse.GetValue(resume);
             if (run == null && parse.GetValue(force))
                 throw UserFacingException.Refused("--force only applies with --resume.");
+            string? exactFolder = parse.GetValue(runDir);
+            if (exactFolder != null && run != null)
+                throw UserFacingException.Refused("--run-dir names a new run; --resume continues an existing one. Give one of them.");
+            if (exactFolder != null && Directory.Exists(exactFolder))
+                throw UserFacingException.Refused($"--run-dir: {exactFolder} already exists; continue it with --resume {exactFolder}.");
             RunResult result = run != null
                 ? launcher.Resume(run, saved => set.ForResume(parse, saved), parse.GetValue(force), stop, observer)
-                : launcher.Start(set.Read(parse), stop, observer);
+                : exactFolder != null
+                    ? launcher.StartIn(exactFolder, set.Read(parse), stop, observer)
+                    : launcher.Start(set.Read(parse), stop, observer);
             return Task.FromResult(result.Outcome switch
             {
                 TrainingOutcome.Completed => ExitCodes.Success,

@@ -1,0 +1,111 @@
+using System.CommandLine;
+using CategoricalVae.Cli.Options;
+using CategoricalVae.Common;
+using CategoricalVae.Runs;
+using CategoricalVae.Sweeps;
+using CategoricalVae.Training;
+
+namespace CategoricalVae.Cli;
+
+/// <summary>`sweep`: a grid of training options × seeds as ordinary runs in one sweep folder, trained here
+/// (--jobs at a time) or planned for a scheduler (--plan-only: commands.txt and a Slurm job-array script).</summary>
+public static class SweepCommand
+{
+    public static Command Create(CliServices services)
+    {
+        var set = new TrainOptionSet();
+        var vary = new Option<string[]>("--vary")
+        {
+            Description = "OPTION=v1,v2,…: a training option by its long name without dashes (on/off for switches); repeat for a grid",
+            HelpName = "option=values", AllowMultipleArgumentsPerToken = false, Arity = ArgumentArity.OneOrMore,
+        };
+        var seeds = OptionValues.OptionalText("--seeds", "Comma-separated seeds, each member of the grid once per seed (default: --seed)", "n,n,…");
+        var jobs = OptionValues.Int("--jobs", $"Members trained at once; each gets cores/jobs libtorch threads unless --threads is given (default: {SweepPlan.DefaultJobs})");
+        jobs.DefaultValueFactory = _ => SweepPlan.DefaultJobs;
+        var planOnly = OptionValues.Switch("--plan-only", "Only write the sweep folder, commands.txt and slurm-array.sh (run them with a scheduler)");
+        var slurmLimit = OptionValues.OptionalInt("--slurm-limit", "With --plan-only: at most N array tasks at once (sbatch's %N)");
+        var resume = OptionValues.OptionalText("--resume", "Finish the sweep in this folder: skip complete members, continue interrupted ones, retry failed ones", "sweep-folder");
+        var command = new Command("sweep", "Train a grid of configurations × seeds; `compare <sweep folder>` then shows means with error bars")
+        {
+            vary, seeds, jobs, planOnly, slurmLimit, resume,
+        };
+        foreach (var b in set.Bindings)
+            command.Options.Add(b.Option);
+        command.SetAction((parse, _) =>
+        {
+            int jobCount = parse.GetValue(jobs);
+            if (jobCount is < 1 or > TrainOptions.MaxThreads)
+                throw UserFacingException.Refused($"--jobs must be between 1 and {TrainOptions.MaxThreads} (got {jobCount}).");
+            string? resumeDir = parse.GetValue(resume);
+            if (resumeDir != null)
+            {
+                if (parse.GetResult(vary) != null || parse.GetResult(seeds) != null || parse.GetValue(planOnly) || set.Given(parse).Any(b => b.Role != ResumeRole.Session))
+                    throw UserFacingException.Refused("sweep --resume takes only --jobs and session options (--threads, --device, --data-dir, --offline); the grid and the rest are in sweep.json.");
+                var session = set.Given(parse).Where(b => b.Key != "threads").ToList();
+                return Task.FromResult(Resume(services, resumeDir, parse.GetResult(jobs) is { Implicit: false } ? jobCount : null, ThreadsGiven(parse, set),
+                    o => session.Aggregate(o, (acc, b) => b.ApplyGiven(parse, acc))));
+            }
+            var plan = SweepPlan.Build(set, parse, parse.GetValue(vary) ?? [], parse.GetValue(seeds), jobCount);
+            return Task.FromResult(parse.GetValue(planOnly)
+                ? PlanOnly(services, plan, parse.GetValue(slurmLimit))
+                : Train(services, plan.Create(services.Writer), plan.Sweep, plan.OptionsOf));
+        });
+        return command;
+    }
+
+    static int? ThreadsGiven(ParseResult parse, TrainOptionSet set) =>
+        set.Find("threads") is { } b && b.WasGiven(parse) ? b.ApplyGiven(parse, TrainOptions.Defaults).Threads : null;
+
+    static int PlanOnly(CliServices services, SweepPlan plan, int? limit)
+    {
+        if (limit is < 1) throw UserFacingException.Refused($"--slurm-limit must be at least 1 (got {limit}).");
+        string dir = plan.Create(services.Writer);
+        var scripts = new SchedulerScripts(dir, plan.Sweep);
+        services.Writer.WriteText(Path.Combine(dir, SweepFile.CommandsName), scripts.Commands());
+        services.Writer.WriteText(Path.Combine(dir, SweepFile.SlurmScriptName), scripts.SlurmArray(limit));
+        Console.WriteLine($"Planned {plan.Sweep.Members.Count} members in {dir}");
+        Console.WriteLine($"  {SweepFile.CommandsName}: one training command per member");
+        Console.WriteLine($"  {SweepFile.SlurmScriptName}: sbatch {Path.Combine(dir, SweepFile.SlurmScriptName)}");
+        Console.WriteLine($"Then: sweep --resume {dir} (finishes what the scheduler did not) and compare {dir}");
+        return ExitCodes.Success;
+    }
+
+    static int Resume(CliServices services, string dir, int? jobs, int? threads, Func<TrainOptions, TrainOptions> sessionNow)
+    {
+        if (!Directory.Exists(dir)) throw UserFacingException.Refused($"sweep --resume: {dir} is not a folder.");
+        if (!SweepFile.IsSweep(dir)) throw UserFacingException.Refused($"sweep --resume: {dir} has no {SweepFile.FileName} (not a sweep folder).");
+        var sweep = SweepFile.Load(dir);
+        int newJobs = jobs ?? sweep.Jobs;
+        int perMember = threads ?? (jobs != null ? SweepPlan.ThreadsFor(newJobs) : sweep.ThreadsPerMember);
+        sweep = sweep with { Jobs = newJobs, ThreadsPerMember = perMember };
+        TrainOptions OptionsOf(SweepMember m) => sessionNow(SweepPlan.Parse(m)) with { Threads = perMember };
+        foreach (var m in sweep.Members)
+            OptionsOf(m); // refuses a hand-broken sweep.json before anything runs
+        return Train(services, dir, sweep, OptionsOf);
+    }
+
+    static int Train(CliServices services, string dir, SweepFile sweep, Func<SweepMember, TrainOptions> optionsOf)
+    {
+        using var stop = StopSignal.ListenToConsole();
+        Console.WriteLine($"Sweep {dir}: {sweep.Members.Count} members, {sweep.Jobs} at a time with {sweep.ThreadsPerMember} threads each");
+        var runner = new SweepRunner(services.Launcher(ConsoleOutput.None), services.Writer, optionsOf)
+        {
+            Say = line => { lock (Console.Out) Console.WriteLine(line); },
+            ShowBar = !Console.IsOutputRedirected,
+        };
+        var outcome = runner.Run(dir, sweep, stop);
+        Console.WriteLine($"Sweep {dir}: {outcome.Done}/{outcome.Total} done, {outcome.Failed} failed, {outcome.Interrupted} not finished");
+        if (outcome.Interrupted > 0 || stop.Requested)
+        {
+            Console.WriteLine($"Stopped by request; continue with: sweep --resume {dir}");
+            return ExitCodes.Interrupted;
+        }
+        if (outcome.Failed > 0)
+        {
+            Console.Error.WriteLine($"error: {outcome.Failed} member(s) failed (see {SweepFile.FileName}); sweep --resume {dir} retries them.");
+            return ExitCodes.Failed;
+        }
+        Console.WriteLine($"Compare with: compare {dir}");
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,151 @@
+using System.CommandLine;
+using System.Globalization;
+using CategoricalVae.Cli.Options;
+using CategoricalVae.Common;
+using CategoricalVae.Runs;
+
+namespace CategoricalVae.Cli;
+
+/// <summary>
+/// A new sweep worked out from the command line: the base arguments (every training option given), the grid of
+/// --vary values × seeds, and each member's complete argument list, checked by the same parser and rules as
+/// `train` before anything is created.
+/// </summary>
+public sealed class SweepPlan
+{
+    /// <summary>Members at once by default: measured best on 2 cores (docs/sweeps.md).</summary>
+    public static int DefaultJobs => Math.Max(1, Environment.ProcessorCount);
+
+    public static int ThreadsFor(int jobs) => Math.Max(1, Environment.ProcessorCount / jobs);
+
+    public required SweepFile Sweep { get; init; }
+    public required string RunsDir { get; init; }
+
+    public TrainOptions OptionsOf(SweepMember member) => Parse(member);
+
+    public static SweepPlan Build(TrainOptionSet set, ParseResult parse, string[] varyTokens, string? seedsText, int jobs)
+    {
+        var baseOptions = set.Read(parse);
+        var axes = varyTokens.Select(t => Axis(set, t)).ToList();
+        if (axes.GroupBy(a => a.Option).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw UserFacingException.Refused($"--vary {twice.Key} is given twice; list all its values once: --vary {twice.Key}=a,b.");
+        if (seedsText != null && set["--seed"].WasGiven(parse))
+            throw UserFacingException.Refused("give --seeds or --seed, not both.");
+        List<long> seeds = seedsText == null ? [baseOptions.Seed] : ParseSeeds(seedsText);
+        int threads = set["--threads"].WasGiven(parse) ? baseOptions.Threads : ThreadsFor(jobs);
+
+        var varied = axes.Select(a => a.Option).ToHashSet();
+        var baseArgs = new List<string>();
+        foreach (var b in set.Given(parse))
+        {
+            if (b.Role == ResumeRole.NewRunOnly || varied.Contains(b.Key) || b.Key is "seed" or "threads")
+                continue;
+            baseArgs.Add(b.Name);
+            baseArgs.AddRange(parse.GetResult(b.Option)!.Tokens.Select(t => t.Value));
+        }
+
+        var members = new List<SweepMember>();
+        foreach (var combination in Cross(axes))
+            foreach (long seed in seeds)
+            {
+                var settings = new Dictionary<string, string>();
+                var args = new List<string>(baseArgs);
+                foreach (var (axis, value) in combination)
+                {
+                    settings[axis.Option] = value;
+                    var binding = set.Find(axis.Option)!;
+                    if (!binding.IsSwitch)
+                        args.AddRange([binding.Name, value]);
+                    else if (value == "on")
+                        args.Add(binding.Name);
+                }
+                settings[SweepFile.SeedKey] = seed.ToString(CultureInfo.InvariantCulture);
+                args.AddRange(["--seed", seed.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture)]);
+                var member = new SweepMember { Folder = SweepFile.FolderOf(settings), Settings = settings, Args = args, Epochs = 0 };
+                members.Add(member with { Epochs = Parse(member).Epochs });
+            }
+        if (members.GroupBy(m => m.Folder).FirstOrDefault(g => g.Count() > 1) is { } same)
+            throw UserFacingException.Refused($"two members would share the folder {same.Key}; give distinct values.");
+
+        var sweep = new SweepFile
+        {
+            Name = baseOptions.Name ?? "", CreatedUtc = DateTime.UtcNow, BaseArgs = baseArgs, Grid = axes, Seeds = seeds,
+            Jobs = jobs, ThreadsPerMember = threads, Members = members,
+        };
+        return new SweepPlan { Sweep = sweep, RunsDir = baseOptions.RunsDir };
+    }
+
+    /// <summary>Creates runs/&lt;time&gt;-sweep[-name]/ with its sweep.json; returns the folder.</summary>
+    public string Create(AtomicWriter writer)
+    {
+        string stem = Path.Combine(RunsDir, $"{DateTime.Now:yyyyMMdd-HHmmss}-sweep" + (Sweep.Name.Length > 0 ? "-" + Sweep.Name : ""));
+        string dir = stem;
+        for (int n = 2; Directory.Exists(dir); n++)
+            dir = $"{stem}-{n}";
+        Directory.CreateDirectory(dir);
+        Sweep.Save(dir, writer);
+        return Path.GetFullPath(dir);
+    }
+
+    /// <summary>A member's training options, from its arguments through the `train` parser and rules; any problem
+    /// is refused naming the member.</summary>
+    public static TrainOptions Parse(SweepMember member)
+    {
+        var set = new TrainOptionSet();
+        var root = new RootCommand();
+        foreach (var b in set.Bindings)
+            root.Options.Add(b.Option);
+        var parse = root.Parse(member.Args);
+        if (parse.Errors.Count > 0)
+            throw UserFacingException.Refused($"member {member.Folder}: {ParseErrorText.Describe(parse.Errors[0])}");
+        try
+        {
+            var options = set.Read(parse);
+            return options.Problem() is { } problem ? throw UserFacingException.Refused(problem) : options;
+        }
+        catch (UserFacingException e)
+        {
+            throw UserFacingException.Refused($"member {member.Folder}: {e.Message}");
+        }
+    }
+
+    static SweepAxis Axis(TrainOptionSet set, string token)
+    {
+        int eq = token.IndexOf('=');
+        if (eq <= 0 || eq == token.Length - 1)
+            throw UserFacingException.Refused($"--vary '{token}': write OPTION=v1,v2 (for example --vary hard=off,on).");
+        string key = token[..eq].Trim().TrimStart('-');
+        if (key == "seed")
+            throw UserFacingException.Refused("--vary seed: give the seeds with --seeds 1,2,3.");
+        var binding = set.Find(key);
+        if (binding == null || binding.Role is ResumeRole.NewRunOnly || key is "threads")
+            throw UserFacingException.Refused($"--vary {key}: not a training option a sweep can vary (see --help for the options of train).");
+        var values = token[(eq + 1)..].Split(',', StringSplitOptions.TrimEntries).ToList();
+        if (values.Any(v => v.Length == 0))
+            throw UserFacingException.Refused($"--vary {key}: an empty value in '{token[(eq + 1)..]}'.");
+        if (binding.IsSwitch && values.FirstOrDefault(v => v is not ("on" or "off")) is { } bad)
+            throw UserFacingException.Refused($"--vary {key}: a switch takes on or off, not '{bad}'.");
+        if (values.Distinct().Count() != values.Count)
+            throw UserFacingException.Refused($"--vary {key}: a value is listed twice.");
+        return new SweepAxis(key, values);
+    }
+
+    static List<long> ParseSeeds(string text)
+    {
+        var seeds = new List<long>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
+            seeds.Add(long.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out long s)
+                ? s : throw UserFacingException.Refused($"--seeds: '{part}' is not a whole number."));
+        if (seeds.Distinct().Count() != seeds.Count)
+            throw UserFacingException.Refused("--seeds: a seed is listed twice.");
+        return seeds;
+    }
+
+    static IEnumerable<List<(SweepAxis Axis, string Value)>> Cross(IReadOnlyList<SweepAxis> axes)
+    {
+        IEnumerable<List<(SweepAxis, string)>> result = [[]];
+        foreach (var axis in axes)
+            result = result.SelectMany(partial => axis.Values.Select(v => new List<(SweepAxis, string)>(partial) { (axis, v) }));
+        return result;
+    }
+}

@@ -1,0 +1,4 @@
+namespace CategoricalVae.Runs;
+
+/// <summary>One --vary: a training option (long name without dashes) and the values it takes.</summary>
+public sealed record SweepAxis(string Option, List<string> Values);

@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text;
+
+namespace CategoricalVae.Runs;
+
+/// <summary>`compare` on a sweep: one row per configuration with mean ± sd over seeds, and each configuration's
+/// difference to the best one (lowest mean final metric) with a 95 % Welch interval.</summary>
+public sealed class SweepTable
+{
+    readonly CompareMetric _metric;
+
+    public SweepTable(IEnumerable<SweepGroup> groups, CompareMetric metric)
+    {
+        _metric = metric;
+        Groups = groups.OrderBy(g => g.Finals.Count > 0 ? g.Finals.Average() : double.PositiveInfinity).ThenBy(g => g.Configuration, StringComparer.Ordinal).ToList();
+    }
+
+    public IReadOnlyList<SweepGroup> Groups { get; }
+
+    public string[] Header
+    {
+        get
+        {
+            string m = _metric.ColumnName();
+            return ["configuration", "seeds", $"final_{m}", $"final_{m}_sd", $"best_{m}", $"best_{m}_sd", "neg_elbo", "neg_elbo_sd", "nll", "nll_sd",
+                $"diff_to_best", "diff_ci95"];
+        }
+    }
+
+    public IEnumerable<string[]> Cells()
+    {
+        var best = Groups.FirstOrDefault(g => g.Finals.Count > 0);
+        return Groups.Select(g =>
+        {
+            var (elbo, elboSd) = MeanSd(g.NegativeElbos);
+            var (nll, nllSd) = MeanSd(g.Nlls);
+            var (final, finalSd) = MeanSd(g.Finals);
+            var (bestValue, bestSd) = MeanSd(g.Bests);
+            double? diff = best != null && g.Finals.Count > 0 ? g.Finals.Average() - best.Finals.Average() : null;
+            double? ci = best == null || g == best ? null : WelchInterval.HalfWidth(g.Finals, best.Finals);
+            return new[]
+            {
+                g.Configuration, g.Seeds.ToString(CultureInfo.InvariantCulture), N(final), N(finalSd), N(bestValue), N(bestSd), N(elbo), N(elboSd), N(nll), N(nllSd),
+                g == best ? "best" : N(diff), ci is { } c ? "±" + N(c) : "-",
+            };
+        });
+    }
+
+    static (double?, double?) MeanSd(IReadOnlyList<double>? values) => values is { Count: > 0 }
+        ? (values.Average(), values.Count > 1 ? Math.Sqrt(WelchInterval.Variance(values)) : null)
+        : (null, null);
+
+    static string N(double? v) => v?.ToString("F2", CultureInfo.InvariantCulture) ?? "-";
+
+    public string ToText()
+    {
+        var rows = Cells().Prepend(Header).ToList();
+        int[] widths = Enumerable.Range(0, Header.Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        var text = new StringBuilder();
+        foreach (var row in rows)
+            text.AppendLine(string.Join("  ", row.Select((cell, c) => c == 0 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd());
+        text.AppendLine("(mean and sample sd over seeds; diff_to_best: mean final difference to the best configuration, with the half-width of its 95 % Welch interval)");
+        return text.ToString();
+    }
+
+    public string ToCsv()
+    {
+        var text = new StringBuilder();
+        foreach (var row in Cells().Prepend(Header))
+            text.AppendLine(string.Join(',', row.Select(c => c.Replace("±", "", StringComparison.Ordinal).Replace(",", ";", StringComparison.Ordinal))));
+        return text.ToString();
+    }
+}
