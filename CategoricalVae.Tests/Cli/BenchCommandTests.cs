@@ -4,8 +4,13 @@ using Xunit;
 namespace CategoricalVae.Tests.Cli;
 
 [Trait("Category", Category.EndToEnd)]
+[Collection(RealMnistCollection.Name)]
 public class BenchCommandTests
 {
+    readonly RealMnist _mnist;
+
+    public BenchCommandTests(RealMnist mnist) => _mnist = mnist;
+
     [Fact]
     public void Bench_runs_with_a_tiny_step_count_and_its_json_has_every_field()
     {
@@ -48,5 +53,32 @@ public class BenchCommandTests
         Assert.Equal(D("artifact_seconds") / D("epoch_seconds600_steps"), D("artifact_to_epoch_ratio"), 9);
         Assert.Equal(2, root.GetProperty("threads").GetInt32());
         Assert.True(root.GetProperty("open_mp").GetProperty("GOMP_SPINCOUNT").GetString() is { Length: > 0 });
+    }
+
+    [Fact]
+    public void Bench_pytorch_without_a_working_interpreter_is_refused_in_one_line()
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run(dir.Path, ["bench", "--steps", "10", "--repeats", "1", "--pytorch", "--python", dir.File("no-python")], timeoutSeconds: 120);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: --pytorch: cannot start", r.Stderr);
+    }
+
+    [FactWhenPytorch]
+    public void Bench_pytorch_times_the_original_at_one_and_all_threads_beside_our_figure()
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run(dir.Path, ["bench", "--steps", "20", "--repeats", "1", "--eval-size", "200", "--data-dir", _mnist.DataDir, "--json", "bench.json", "--pytorch"], timeoutSeconds: 600);
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.File("bench.json")));
+        var pytorch = doc.RootElement.GetProperty("pytorch");
+        var byThreads = pytorch.GetProperty("ms_per_step_by_threads");
+        Assert.True(byThreads.GetProperty("1").GetDouble() > 0);
+        Assert.True(byThreads.GetProperty(Environment.ProcessorCount.ToString()).GetDouble() > 0);
+        double speedup = doc.RootElement.GetProperty("speedup_over_pytorch").GetDouble();
+        double best = Math.Min(byThreads.GetProperty("1").GetDouble(), byThreads.GetProperty(Environment.ProcessorCount.ToString()).GetDouble());
+        Assert.Equal(best / doc.RootElement.GetProperty("train_ms_per_step").GetDouble(), speedup, 6);
+        Assert.Contains("speed-up over PyTorch", r.Stdout);
     }
 }

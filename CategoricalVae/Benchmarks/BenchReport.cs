@@ -40,6 +40,12 @@ public sealed record BenchReport
     /// <summary>The OpenMP settings in force (GOMP_SPINCOUNT, OMP_WAIT_POLICY…); they change speed, not results.</summary>
     public required IReadOnlyDictionary<string, string> OpenMp { get; init; }
 
+    /// <summary>The original PyTorch script timed in the same bench run (bench --pytorch), or null.</summary>
+    public PytorchReference.Figures? Pytorch { get; init; }
+
+    /// <summary>PyTorch's best ms/step over ours: how many times faster the port trains.</summary>
+    public double? SpeedupOverPytorch => Pytorch is { } p ? p.BestMsPerStep / TrainMsPerStep : null;
+
     /// <summary>A training step split into phases (separate loop on the same model, loss and Adam).</summary>
     public required StepBreakdown.Phases Phases { get; init; }
 
@@ -58,6 +64,14 @@ public sealed record BenchReport
             ("step breakdown", $"batch {Phases.BatchMs:F2} + forward/loss {Phases.ForwardLossMs:F2} + backward {Phases.BackwardMs:F2} + gradient check {Phases.GradientCheckMs:F2} + Adam {Phases.OptimizerMs:F2} ms"),
             ("Adam: fused vs stock", $"{Phases.OptimizerMs:F2} ms vs {Phases.StockAdamMs:F2} ms per step (TorchSharp's optim.Adam, same results)"),
         };
+        if (Pytorch is { } p)
+            rows =
+            [
+                .. rows,
+                ("PyTorch original", string.Join(", ", p.MsPerStepByThreads.Select(kv => $"{kv.Value:F2} ms/step at {kv.Key} thread{(kv.Key == 1 ? "" : "s")}")) +
+                    $"  (torch {p.TorchVersion}, {p.Blas}, OPENBLAS_NUM_THREADS=1)"),
+                ("speed-up over PyTorch", $"{SpeedupOverPytorch:F2}×  (its best setting, {p.BestThreads} thread{(p.BestThreads == 1 ? "" : "s")}; target ≥ 2)"),
+            ];
         int width = rows.Max(r => r.Item1.Length);
         var text = new StringBuilder();
         string openMp = OpenMp.Count == 0 ? "OpenMP defaults" : string.Join(", ", OpenMp.Select(kv => $"{kv.Key}={kv.Value}"));

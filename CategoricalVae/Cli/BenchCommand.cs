@@ -34,17 +34,28 @@ public static class BenchCommand
         var dataDir = SessionOptions.DataDir();
         dataDir.Description = "Use cached MNIST from here if present (never fetched); else synthetic images";
         var json = OptionValues.OptionalText("--json", "Also write the results as JSON to this file", "file");
+        var pytorch = OptionValues.Switch("--pytorch", $"Also time the original PyTorch script ({PytorchReference.ScriptPath}) at 1 and {Environment.ProcessorCount} threads");
+        var python = OptionValues.Text("--python", "Interpreter that has PyTorch, for --pytorch", "file");
+        python.DefaultValueFactory = _ => PytorchReference.DefaultPython;
         var command = new Command("bench", "Measure training speed against the matrix-multiply floor, evaluation, artifacts, start-up and memory")
         {
-            steps, repeats, threads, evalSize, hard, dataDir, json,
+            steps, repeats, threads, evalSize, hard, dataDir, json, pytorch, python,
         };
         command.SetAction(parse => Run(parse.GetValue(steps), parse.GetValue(repeats), parse.GetValue(threads), parse.GetValue(evalSize),
-            parse.GetValue(hard), parse.GetValue(dataDir)!, parse.GetValue(json), services));
+            parse.GetValue(hard), parse.GetValue(dataDir)!, parse.GetValue(json), parse.GetValue(pytorch) ? parse.GetValue(python) : null, services));
         return command;
     }
 
-    static int Run(int steps, int repeats, int threads, int evalSize, bool hard, string dataDir, string? jsonPath, CliServices services)
+    static int Run(int steps, int repeats, int threads, int evalSize, bool hard, string dataDir, string? jsonPath, string? python, CliServices services)
     {
+        string? script = null;
+        if (python != null)
+        {
+            script = PytorchReference.FindScript()
+                ?? throw UserFacingException.Refused($"--pytorch: {PytorchReference.ScriptPath} is not in this checkout.");
+            if (PytorchReference.Problem(python) is { } missing)
+                throw UserFacingException.Refused($"--pytorch: {missing} (see {Path.GetDirectoryName(PytorchReference.ScriptPath)}/README.md).");
+        }
         if (steps is < 1 or > MaxSteps) throw UserFacingException.Refused($"--steps must be between 1 and {MaxSteps} (got {steps}).");
         if (repeats is < 1 or > MaxRepeats) throw UserFacingException.Refused($"--repeats must be between 1 and {MaxRepeats} (got {repeats}).");
         if (evalSize is < 1 or > TestImages) throw UserFacingException.Refused($"--eval-size must be between 1 and {TestImages}, the MNIST test set (got {evalSize}).");
@@ -60,6 +71,8 @@ public static class BenchCommand
         };
 
         using var data = LoadData(dataDir, steps * options.BatchSize, evalSize, out string source);
+        if (script != null && source != "mnist")
+            throw UserFacingException.Refused("--pytorch needs the real MNIST in --data-dir (the reference script never downloads).");
         var timer = new EpochTimer(options, steps);
         try
         {
@@ -75,6 +88,15 @@ public static class BenchCommand
         }
 
         var report = timer.Report(options, steps, repeats, hard, source, data.Test.Count, StepBreakdown.Measure(options.BatchSize, options.LatentDim, options.Categories, hard, steps));
+        if (script != null)
+        {
+            Console.WriteLine($"Timing the PyTorch original at 1 and {Environment.ProcessorCount} threads …");
+            report = report with
+            {
+                Pytorch = PytorchReference.Measure(python!, script, Path.GetFullPath(dataDir), steps, repeats, hard,
+                    new[] { 1, Environment.ProcessorCount }.Distinct(), OpenMpSpin.Settings),
+            };
+        }
         Console.Write(report.ToTable());
         if (jsonPath != null)
         {

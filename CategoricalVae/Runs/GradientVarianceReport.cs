@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace CategoricalVae.Runs;
 
 /// <summary>gradvar.json: per estimator, the spread of its encoder-gradient estimate at one checkpoint.</summary>
@@ -12,6 +14,22 @@ public sealed record GradientVarianceReport
     public required int Draws { get; init; }
     public required long EncoderParameters { get; init; }
     public required List<Row> Estimators { get; init; }
+
+    /// <summary>The total variance gradvar.json records for <paramref name="estimator"/> in <paramref name="runDir"/>, if any.</summary>
+    public static double? OwnVariance(string runDir, string estimator)
+    {
+        string path = new RunLayout(runDir).GradientVarianceFile;
+        try
+        {
+            if (!File.Exists(path)) return null;
+            var report = JsonSerializer.Deserialize<GradientVarianceReport>(File.ReadAllText(path), RunConfig.Json);
+            return report?.Estimators?.FirstOrDefault(r => r.Estimator == estimator)?.TotalVariance;
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return null;
+        }
+    }
 
     public sealed record Row
     {

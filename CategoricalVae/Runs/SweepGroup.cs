@@ -11,6 +11,21 @@ public sealed record SweepGroup(string Configuration, IReadOnlyList<RunSummary> 
     public IReadOnlyList<double>? NegativeElbos => Members.All(m => m.Evaluation != null) ? Members.Select(m => m.Evaluation!.NegativeElbo).ToList() : null;
     public IReadOnlyList<double>? Nlls => Members.All(m => m.Evaluation != null) ? Members.Select(m => m.Evaluation!.NegativeLogLikelihoodEstimate).ToList() : null;
 
+    /// <summary>Active latents at the last epoch, where metrics.csv has the column.</summary>
+    public IReadOnlyList<double> ActiveLatents => Members.Select(m => m.ActiveLatents).Where(a => a >= 0).Select(a => (double)a!.Value).ToList();
+
+    public IReadOnlyList<double> SecondsPerEpoch => Members.Where(m => m.EpochsDone > 0).Select(m => m.TotalSeconds / m.EpochsDone).ToList();
+
+    /// <summary>Each member's own estimator's gradient variance from its gradvar.json, when every member has one.</summary>
+    public IReadOnlyList<double>? GradientVariances
+    {
+        get
+        {
+            var values = Members.Select(m => GradientVarianceReport.OwnVariance(m.Path, m.Estimator)).ToList();
+            return values.Count > 0 && values.All(v => v != null) ? values.Select(v => v!.Value).ToList() : null;
+        }
+    }
+
     /// <summary>Mean and sample standard deviation per epoch over the members that reached it.</summary>
     public IReadOnlyList<(int Epoch, double Mean, double Sd)> Curve()
     {

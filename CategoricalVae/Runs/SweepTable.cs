@@ -23,7 +23,7 @@ public sealed class SweepTable
         {
             string m = _metric.ColumnName();
             return ["configuration", "seeds", $"final_{m}", $"final_{m}_sd", $"best_{m}", $"best_{m}_sd", "neg_elbo", "neg_elbo_sd", "nll", "nll_sd",
-                $"diff_to_best", "diff_ci95"];
+                "active_latents", "s_per_epoch", "grad_variance", "diff_to_best", "diff_ci95"];
         }
     }
 
@@ -36,11 +36,15 @@ public sealed class SweepTable
             var (nll, nllSd) = MeanSd(g.Nlls);
             var (final, finalSd) = MeanSd(g.Finals);
             var (bestValue, bestSd) = MeanSd(g.Bests);
+            var (active, _) = MeanSd(g.ActiveLatents);
+            var (seconds, _) = MeanSd(g.SecondsPerEpoch);
+            var (variance, _) = MeanSd(g.GradientVariances);
             double? diff = best != null && g.Finals.Count > 0 ? g.Finals.Average() - best.Finals.Average() : null;
             double? ci = best == null || g == best ? null : WelchInterval.HalfWidth(g.Finals, best.Finals);
             return new[]
             {
                 g.Configuration, g.Seeds.ToString(CultureInfo.InvariantCulture), N(final), N(finalSd), N(bestValue), N(bestSd), N(elbo), N(elboSd), N(nll), N(nllSd),
+                N(active, "F1"), N(seconds, "F1"), variance is { } v ? v.ToString("G3", CultureInfo.InvariantCulture) : "-",
                 g == best ? "best" : N(diff), ci is { } c ? "±" + N(c) : "-",
             };
         });
@@ -50,7 +54,7 @@ public sealed class SweepTable
         ? (values.Average(), values.Count > 1 ? Math.Sqrt(WelchInterval.Variance(values)) : null)
         : (null, null);
 
-    static string N(double? v) => v?.ToString("F2", CultureInfo.InvariantCulture) ?? "-";
+    static string N(double? v, string format = "F2") => v?.ToString(format, CultureInfo.InvariantCulture) ?? "-";
 
     public string ToText()
     {
@@ -59,7 +63,7 @@ public sealed class SweepTable
         var text = new StringBuilder();
         foreach (var row in rows)
             text.AppendLine(string.Join("  ", row.Select((cell, c) => c == 0 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd());
-        text.AppendLine("(mean and sample sd over seeds; diff_to_best: mean final difference to the best configuration, with the half-width of its 95 % Welch interval)");
+        text.AppendLine("(mean and sample sd over seeds; active_latents, s_per_epoch and grad_variance (from each member's gradvar.json) are means; diff_to_best: mean final difference to the best configuration, with the half-width of its 95 % Welch interval)");
         return text.ToString();
     }
 
