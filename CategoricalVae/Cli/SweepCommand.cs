@@ -75,6 +75,9 @@ public static class SweepCommand
         if (!Directory.Exists(dir)) throw UserFacingException.Refused($"sweep --resume: {dir} is not a folder.");
         if (!SweepFile.IsSweep(dir)) throw UserFacingException.Refused($"sweep --resume: {dir} has no {SweepFile.FileName} (not a sweep folder).");
         var sweep = SweepFile.Load(dir);
+        foreach (var m in sweep.Members)
+            if (RunDirectory.LiveOwner(Path.Combine(dir, m.Folder)) is { } owner)
+                throw UserFacingException.Refused($"sweep --resume: member {m.Folder} is being trained by {owner.Describe()}; wait for it or stop it first.");
         int newJobs = jobs ?? sweep.Jobs;
         int perMember = threads ?? (jobs != null ? SweepPlan.ThreadsFor(newJobs) : sweep.ThreadsPerMember);
         sweep = sweep with { Jobs = newJobs, ThreadsPerMember = perMember };
