@@ -12,10 +12,19 @@ public sealed class SweepTable
     public SweepTable(IEnumerable<SweepGroup> groups, CompareMetric metric)
     {
         _metric = metric;
-        Groups = groups.OrderBy(g => g.Finals.Count > 0 ? g.Finals.Average() : double.PositiveInfinity).ThenBy(g => g.Configuration, StringComparer.Ordinal).ToList();
+        var list = groups.ToList();
+        // The discrete −ELBO scores every estimator and temperature alike, where relaxed losses do not: rank by it
+        // whenever every configuration has been evaluated.
+        RanksByElbo = list.Count > 0 && list.All(g => g.NegativeElbos is { Count: > 0 });
+        Groups = list.OrderBy(g => Ranked(g) is { Count: > 0 } v ? v.Average() : double.PositiveInfinity).ThenBy(g => g.Configuration, StringComparer.Ordinal).ToList();
     }
 
     public IReadOnlyList<SweepGroup> Groups { get; }
+
+    /// <summary>True when configurations are ranked (and differenced) by the discrete −ELBO, else by the final metric.</summary>
+    public bool RanksByElbo { get; }
+
+    IReadOnlyList<double>? Ranked(SweepGroup g) => RanksByElbo ? g.NegativeElbos : g.Finals;
 
     public string[] Header
     {
@@ -29,7 +38,7 @@ public sealed class SweepTable
 
     public IEnumerable<string[]> Cells()
     {
-        var best = Groups.FirstOrDefault(g => g.Finals.Count > 0);
+        var best = Groups.FirstOrDefault(g => Ranked(g) is { Count: > 0 });
         return Groups.Select(g =>
         {
             var (elbo, elboSd) = MeanSd(g.NegativeElbos);
@@ -39,8 +48,8 @@ public sealed class SweepTable
             var (active, _) = MeanSd(g.ActiveLatents);
             var (seconds, _) = MeanSd(g.SecondsPerEpoch);
             var (variance, _) = MeanSd(g.GradientVariances);
-            double? diff = best != null && g.Finals.Count > 0 ? g.Finals.Average() - best.Finals.Average() : null;
-            double? ci = best == null || g == best ? null : WelchInterval.HalfWidth(g.Finals, best.Finals);
+            double? diff = best != null && Ranked(g) is { Count: > 0 } mine ? mine.Average() - Ranked(best)!.Average() : null;
+            double? ci = best == null || g == best || Ranked(g) is not { } values ? null : WelchInterval.HalfWidth(values, Ranked(best)!);
             return new[]
             {
                 g.Configuration, g.Seeds.ToString(CultureInfo.InvariantCulture), N(final), N(finalSd), N(bestValue), N(bestSd), N(elbo), N(elboSd), N(nll), N(nllSd),
@@ -63,7 +72,9 @@ public sealed class SweepTable
         var text = new StringBuilder();
         foreach (var row in rows)
             text.AppendLine(string.Join("  ", row.Select((cell, c) => c == 0 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd());
-        text.AppendLine("(mean and sample sd over seeds; active_latents, s_per_epoch and grad_variance (from each member's gradvar.json) are means; diff_to_best: mean final difference to the best configuration, with the half-width of its 95 % Welch interval)");
+        string ranked = RanksByElbo ? "the discrete −ELBO (every member evaluated)" : $"the final {_metric.ColumnName()}";
+        text.AppendLine("(mean and sample sd over seeds; active_latents, s_per_epoch and grad_variance (from each member's gradvar.json) are means;");
+        text.AppendLine($" ranked by {ranked}; diff_to_best: its mean difference to the best configuration, with the half-width of its 95 % Welch interval)");
         return text.ToString();
     }
 
