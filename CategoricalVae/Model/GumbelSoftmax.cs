@@ -59,7 +59,7 @@ public sealed class GumbelSoftmax : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var soft = ((logits + Noise(logits.shape, logits.device)) / Temperature).softmax(-1);
         var hard = OneHotOfArgmax(soft);
-        var straightThrough = (hard - soft).detach() + soft;
+        var straightThrough = StraightThrough(hard, soft);
         return new GumbelSample(soft.MoveToOuterDisposeScope(), hard.MoveToOuterDisposeScope(), straightThrough.MoveToOuterDisposeScope());
     }
 
@@ -69,6 +69,14 @@ public sealed class GumbelSoftmax : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         return OneHotOfArgmax(logits + Noise(logits.shape, logits.device)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The value of <paramref name="forward"/> with the gradient of <paramref name="backward"/>:
+    /// (forward − backward).detach() + backward.</summary>
+    public static Tensor StraightThrough(Tensor forward, Tensor backward)
+    {
+        using var scope = NewDisposeScope();
+        return ((forward - backward).detach() + backward).MoveToOuterDisposeScope();
     }
 
     /// <summary>One-hot [*, K] of the argmax over the last dimension.</summary>

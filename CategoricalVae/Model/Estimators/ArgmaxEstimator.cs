@@ -13,6 +13,6 @@ public sealed class ArgmaxEstimator : IGradientEstimator
         using var scope = NewDisposeScope();
         var probabilities = logits.softmax(-1);
         var oneHot = GumbelSoftmax.OneHotOfArgmax(logits);
-        return ((oneHot - probabilities).detach() + probabilities).MoveToOuterDisposeScope();
+        return GumbelSoftmax.StraightThrough(oneHot, probabilities).MoveToOuterDisposeScope();
     }
 }

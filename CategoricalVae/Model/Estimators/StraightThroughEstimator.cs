@@ -13,6 +13,6 @@ public sealed class StraightThroughEstimator : IGradientEstimator
         using var scope = NewDisposeScope();
         var probabilities = logits.softmax(-1);
         var sample = sampler.OneHotSample(logits);
-        return ((sample - probabilities).detach() + probabilities).MoveToOuterDisposeScope();
+        return GumbelSoftmax.StraightThrough(sample, probabilities).MoveToOuterDisposeScope();
     }
 }
