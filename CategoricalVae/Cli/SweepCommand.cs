@@ -91,6 +91,8 @@ public static class SweepCommand
     {
         using var stop = StopSignal.ListenToConsole();
         Console.WriteLine($"Sweep {dir}: {sweep.Members.Count} members, {sweep.Jobs} at a time with {sweep.ThreadsPerMember} threads each");
+        if (sweep.Jobs * sweep.ThreadsPerMember > Environment.ProcessorCount)
+            Console.Error.WriteLine($"warning: {sweep.Jobs} members × {sweep.ThreadsPerMember} threads is more than the {Environment.ProcessorCount} cores; members will wait for each other (leave out --threads to split the cores).");
         var runner = new SweepRunner(services.Launcher(ConsoleOutput.None), services.Writer, optionsOf)
         {
             Say = line => { lock (Console.Out) Console.WriteLine(line); },
