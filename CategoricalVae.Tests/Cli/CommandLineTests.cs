@@ -30,7 +30,7 @@ public class CommandLineTests
     [InlineData("--bogus", "--bogus")]
     [InlineData("--binarize sometimes", "sometimes")]
     [InlineData("--estimator reinforce", "reinforce")]
-    [InlineData("--estimator score-function --hard", "--hard on contradicts --estimator score-function")]
+    [InlineData("--estimator score-function --hard", "--hard contradicts --estimator score-function")]
     [InlineData("--binarize-seed 5", "--binarize-seed needs --binarize fixed or dynamic")]
     public void Invalid_values_give_one_line_and_exit_code_2_before_any_work(string args, string expected)
     {

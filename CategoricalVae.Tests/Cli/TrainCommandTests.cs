@@ -105,8 +105,10 @@ public class TrainCommandTests
         string events = Directory.GetFiles(run, "events.out.tfevents.*").Single();
         var records = TfRecord.Events(events);
         Assert.Equal("brain.Event:2", records[0].FileVersion);
-        double now = (DateTime.UtcNow - DateTime.UnixEpoch).TotalSeconds;
-        Assert.InRange(records[0].WallTime, now - 600, now + 1);
+        // Unix seconds, written when the run started (config.json's start time), not .NET ticks.
+        double started = (config.RootElement.GetProperty("start_time_utc").GetDateTime().ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds;
+        Assert.InRange(records[0].WallTime, started - 1, started + 60);
+        Assert.True(records[0].WallTime <= (DateTime.UtcNow - DateTime.UnixEpoch).TotalSeconds);
         Assert.Equal((long)records[0].WallTime, long.Parse(Path.GetFileName(events).Split('.')[3]));
         Assert.Contains(records, e => e.WallTime != Math.Floor(e.WallTime)); // sub-second times
         float Scalar(string tag, long step) => records.Single(e => e.Step == step && e.Summary?.Value.Any(v => v.Tag == tag) == true)

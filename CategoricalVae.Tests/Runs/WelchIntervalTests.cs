@@ -10,7 +10,10 @@ public class WelchIntervalTests
     [InlineData(1, 12.706)]
     [InlineData(2, 4.303)]
     [InlineData(10, 2.228)]
-    [InlineData(11, 2.201)] // between table rows: interpolated
+    [InlineData(11, 2.201)]
+    [InlineData(1.5, 6.017)] // Welch df of two seeds per group: between 1 and 2
+    [InlineData(1.883, 4.569)]
+    [InlineData(2.94, 3.220)]
     [InlineData(50, 2.009)]
     [InlineData(1e9, 1.960)]
     public void The_t_quantile_matches_the_tables_to_the_third_decimal(double df, double t) =>

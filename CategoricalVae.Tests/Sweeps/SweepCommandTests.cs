@@ -121,6 +121,7 @@ public class SweepCommandTests
     [InlineData("--seeds 1,a", "--seeds: 'a' is not a whole number")]
     [InlineData("--vary hard", "write OPTION=v1,v2")]
     [InlineData("--jobs 0", "--jobs must be between 1")]
+    [InlineData("--vary anneal-rate=1e-4,1E-4", "would train the same run")]
     public void Bad_grids_are_refused_in_one_line_before_anything_is_created(string args, string expected)
     {
         using var dir = new TempDir();

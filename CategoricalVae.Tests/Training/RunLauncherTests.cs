@@ -134,4 +134,33 @@ public class RunLauncherTests
         Assert.Equal(TrainingOutcome.Completed, same.Outcome);
         Assert.Equal(config, File.ReadAllText(Path.Combine(run.RunPath, RunLayout.ConfigName)));
     }
+
+    [Fact]
+    public void The_fused_pass_and_the_autograd_graph_train_alike_and_a_folder_from_before_the_fused_pass_resumes_through_the_graph()
+    {
+        using var dir = new TempDir();
+        using var data = SyntheticData.Create(train: 300, test: 60);
+        var launcher = Launcher(data);
+        using var stop = new StopSignal();
+        var fused = launcher.Start(Small(dir.Path) with { Name = "fused" }, stop);
+        var graph = launcher.Start(Small(dir.Path) with { Name = "graph", Autograd = true }, stop);
+        Assert.Contains("through the fused CPU pass", File.ReadAllText(Path.Combine(fused.RunPath, RunLayout.LogName)));
+        Assert.Contains("through TorchSharp's autograd graph (as the run asks)", File.ReadAllText(Path.Combine(graph.RunPath, RunLayout.LogName)));
+        var (a, b) = (RunFolder.LossColumns(fused.RunPath), RunFolder.LossColumns(graph.RunPath));
+        Assert.NotEqual(a[0][3], b[0][3]); // different rounding: not the same code path
+        for (int row = 0; row < a.Count; row++)
+            for (int col = 3; col < a[row].Length; col++)
+                Assert.Equal(b[row][col], a[row][col], Math.Abs(b[row][col]) * 1e-3);
+
+        // Older config.json files have no "autograd": such a run was trained through the graph and resumes through it,
+        // so its third epoch equals that of the same run trained in one go through the graph.
+        var whole = launcher.Start(Small(dir.Path) with { Name = "whole", Autograd = true, Epochs = 3 }, stop);
+        string config = Path.Combine(graph.RunPath, RunLayout.ConfigName);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config))!;
+        Assert.True(json["options"]!.AsObject().Remove("autograd"));
+        File.WriteAllText(config, json.ToJsonString());
+        var resumed = launcher.Resume(graph.RunPath, o => o with { Epochs = 3 }, force: false, stop);
+        Assert.Equal(TrainingOutcome.Completed, resumed.Outcome);
+        Assert.Equal(RunFolder.LossColumns(whole.RunPath), RunFolder.LossColumns(graph.RunPath));
+    }
 }

@@ -1,5 +1,6 @@
 using CategoricalVae.Common;
 using CategoricalVae.Model;
+using CategoricalVae.Model.Fused;
 using CategoricalVae.Training;
 using TorchSharp;
 using Xunit;
@@ -36,16 +37,23 @@ public class TrainingStepTests
             Assert.True(a.equal(b).all().item<bool>(), "a parameter changed");
     }
 
+    static FusedVae? Pass(CategoricalVaeModel model, bool fused, IFaultPlan faults) =>
+        fused ? new FusedVae(model, model.Estimator.Fused!.Value, 8, faults) : null;
+
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void A_non_finite_loss_or_gradient_leaves_every_parameter_as_it_was(bool poisonLoss)
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    public void A_non_finite_loss_or_gradient_leaves_every_parameter_as_it_was(bool poisonLoss, bool fused)
     {
         using var scope = NewDisposeScope();
         var (model, adam, x) = Setup();
         using var _ = model;
         using var __ = adam;
-        var step = new TrainingStep(model, adam, poisonLoss ? new Faults(nanLoss: 1) : new Faults(nanGradient: 1));
+        IFaultPlan faults = poisonLoss ? new Faults(nanLoss: 1) : new Faults(nanGradient: 1);
+        using var pass = Pass(model, fused, faults);
+        var step = new TrainingStep(model, adam, faults, pass);
         Assert.Equal(StepOutcome.Updated, step.Run(x, 0).Outcome);
         var before = Snapshot(model);
         var result = step.Run(x, 1);
@@ -56,15 +64,18 @@ public class TrainingStepTests
         Assert.Equal(1, state.step);
     }
 
-    [Fact]
-    public void A_step_that_passes_the_checks_changes_the_parameters()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_step_that_passes_the_checks_changes_the_parameters(bool fused)
     {
         using var scope = NewDisposeScope();
         var (model, adam, x) = Setup();
         using var _ = model;
         using var __ = adam;
+        using var pass = Pass(model, fused, NoFaults.Instance);
         var before = Snapshot(model);
-        Assert.Equal(StepOutcome.Updated, new TrainingStep(model, adam, NoFaults.Instance).Run(x, 0).Outcome);
+        Assert.Equal(StepOutcome.Updated, new TrainingStep(model, adam, NoFaults.Instance, pass).Run(x, 0).Outcome);
         Assert.Contains(before.Zip(model.parameters()), p => !p.First.equal(p.Second).all().item<bool>());
     }
 }

@@ -46,8 +46,15 @@ public sealed record BenchReport
     /// <summary>PyTorch's best ms/step over ours: how many times faster the port trains.</summary>
     public double? SpeedupOverPytorch => Pytorch is { } p ? p.BestMsPerStep / TrainMsPerStep : null;
 
-    /// <summary>A training step split into phases (separate loop on the same model, loss and Adam).</summary>
+    /// <summary>A training step split into phases (separate loop on the same model, loss and Adam), with the fused pass
+    /// a run uses by default.</summary>
     public required StepBreakdown.Phases Phases { get; init; }
+
+    /// <summary>The same phases through TorchSharp's autograd graph (--autograd), measured in the same run.</summary>
+    public required StepBreakdown.Phases GraphPhases { get; init; }
+
+    static string Breakdown(StepBreakdown.Phases p) =>
+        $"batch {p.BatchMs:F2} + forward/loss {p.ForwardLossMs:F2} + backward {p.BackwardMs:F2} + gradient check {p.GradientCheckMs:F2} + Adam {p.OptimizerMs:F2} = {p.TotalMs:F2} ms";
 
     public string ToTable()
     {
@@ -61,7 +68,8 @@ public sealed record BenchReport
             ("artifacts per epoch", $"{ArtifactSeconds:F2} s = {ArtifactToEpochRatio:P1} of an epoch  (target ≤ 5 %)"),
             ("start-up to first step", $"{StartupSeconds:F2} s  (target ≤ 3)"),
             ("peak RSS", $"{PeakRssMb:F0} MB  (target ≤ 1024)"),
-            ("step breakdown", $"batch {Phases.BatchMs:F2} + forward/loss {Phases.ForwardLossMs:F2} + backward {Phases.BackwardMs:F2} + gradient check {Phases.GradientCheckMs:F2} + Adam {Phases.OptimizerMs:F2} ms"),
+            ("step breakdown, fused", Breakdown(Phases)),
+            ("step breakdown, autograd", Breakdown(GraphPhases)),
             ("Adam: fused vs stock", $"{Phases.OptimizerMs:F2} ms vs {Phases.StockAdamMs:F2} ms per step (TorchSharp's optim.Adam, same results)"),
         };
         if (Pytorch is { } p)

@@ -122,7 +122,7 @@ public static class BenchCommand
             _floors.Add(MatmulFloor.MillisecondsPerStep(options.BatchSize, _widths, steps, repeats: 1));
         }
 
-        public BenchReport Report(TrainOptions o, int steps, int repeats, bool hard, string source, int evalExamples, StepBreakdown.Phases phases)
+        public BenchReport Report(TrainOptions o, int steps, int repeats, bool hard, string source, int evalExamples, StepBreakdown.Comparison phases)
         {
             var timed = _timings.Skip(1).ToList(); // the first epoch is the warm-up
             var floors = _floors.Skip(1).ToList();
@@ -162,7 +162,8 @@ public static class BenchCommand
                 ArtifactSeconds = artifacts,
                 ArtifactToEpochRatio = artifacts / epoch600,
                 StartupSeconds = StartupSeconds,
-                Phases = phases,
+                Phases = phases.Fused,
+                GraphPhases = phases.Graph,
                 PeakRssMb = PeakRssMb(),
                 OpenMp = new Dictionary<string, string>(OpenMpSpin.Settings),
             };

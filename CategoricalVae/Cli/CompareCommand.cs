@@ -59,7 +59,9 @@ public static class CompareCommand
         foreach (string folder in folders)
         {
             RunSummary? summary = RunSummary.Load(folder);
-            if (summary == null)
+            if (summary == null && SweepFile.IsSweep(folder))
+                Console.Error.WriteLine($"note: skipped {folder}: a sweep; compare {folder} groups its members");
+            else if (summary == null)
                 Console.Error.WriteLine($"warning: skipped {folder}: not a run folder");
             else
                 summaries.Add(summary);
@@ -83,7 +85,7 @@ public static class CompareCommand
     static int CompareSweep(string dir, SweepFile sweep, CompareMetric metric, string? output, string? csv)
     {
         var groups = new List<SweepGroup>();
-        int missing = 0;
+        var missing = new List<string>();
         foreach (var configuration in sweep.Members.GroupBy(m => m.Configuration))
         {
             var runs = new List<RunSummary>();
@@ -91,13 +93,13 @@ public static class CompareCommand
                 if (sweep.CurrentStatus(dir, m) == MemberStatus.Done && RunSummary.Load(Path.Combine(dir, m.Folder)) is { } summary)
                     runs.Add(summary);
                 else
-                    missing++;
+                    missing.Add(m.Folder);
             groups.Add(new SweepGroup(configuration.Key, runs, metric));
         }
         var table = new SweepTable(groups, metric);
         Console.Write(table.ToText());
-        if (missing > 0)
-            Console.WriteLine($"note: {missing} of {sweep.Members.Count} members are not complete and are left out (sweep --resume {dir} finishes them).");
+        if (missing.Count > 0)
+            Console.WriteLine($"note: {missing.Count} of {sweep.Members.Count} members are not complete and are left out ({string.Join(", ", missing)}; sweep --resume {dir} finishes them).");
         string picture = output ?? Path.Combine(dir, "compare.png");
         SweepPlot.Write(picture, table.Groups, metric, AtomicWriter.Plain);
         Console.WriteLine($"Wrote {Path.GetFullPath(picture)}");

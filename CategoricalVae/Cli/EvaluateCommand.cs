@@ -91,6 +91,7 @@ public static class EvaluateCommand
         var evaluator = new Evaluator
         {
             Model = model, Samples = r.Samples, Seed = seed, Device = device, ImagesPerBatch = trained.BatchSize,
+            Fused = !trained.UsesAutograd,
             RelaxedNoiseSeed = SeedStreams.GeneratorSeed(trained.Seed, Math.Max(1, state.EpochsCompleted), SeedStreams.Stream.EvalNoise),
             StopRequested = () => stop.Requested,
             Progress = (done, total) =>

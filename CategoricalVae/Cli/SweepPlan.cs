@@ -45,6 +45,7 @@ public sealed class SweepPlan
         }
 
         var members = new List<SweepMember>();
+        var trains = new Dictionary<string, string>();
         foreach (var combination in Cross(axes))
             foreach (long seed in seeds)
             {
@@ -62,7 +63,13 @@ public sealed class SweepPlan
                 settings[SweepFile.SeedKey] = seed.ToString(CultureInfo.InvariantCulture);
                 args.AddRange(["--seed", seed.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture)]);
                 var member = new SweepMember { Folder = SweepFile.FolderOf(settings), Settings = settings, Args = args, Epochs = 0 };
-                members.Add(member with { Epochs = Parse(member).Epochs });
+                var options = Parse(member);
+                // Values written differently can mean the same run (1e-4 and 1E-4, 0.001 and 1e-3).
+                string run = string.Join(" ", set.Bindings.Where(b => b.Role == ResumeRole.DefinesRun).Select(b => $"{b.Name}={b.Show(options)}"));
+                if (trains.TryGetValue(run, out string? twin))
+                    throw UserFacingException.Refused($"members {twin} and {member.Folder} would train the same run; give values that differ.");
+                trains[run] = member.Folder;
+                members.Add(member with { Epochs = options.Epochs });
             }
         if (members.GroupBy(m => m.Folder).FirstOrDefault(g => g.Count() > 1) is { } same)
             throw UserFacingException.Refused($"two members would share the folder {same.Key}; give distinct values.");

@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using CategoricalVae.Common;
 using static TorchSharp.torch;
 
@@ -72,6 +75,47 @@ public sealed class MnistDataset : IDisposable
         using var scope = NewDisposeScope();
         return Images.index_select(0, indices).to(ScalarType.Float32).div_(255f).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The same values as <see cref="Batch"/>, written into the first rows of <paramref name="destination"/>
+    /// (contiguous float32 CPU, [≥ b, 784]) without allocating; returns those rows. Each pixel is divided by 255 as
+    /// libtorch's div_ does, so the two agree bit for bit.</summary>
+    public unsafe Tensor BatchInto(Tensor indices, Tensor destination)
+    {
+        int rows = checked((int)indices.shape[0]);
+        if (indices.dtype != ScalarType.Int64 || !indices.is_contiguous() || destination.dtype != ScalarType.Float32
+            || !destination.is_contiguous() || destination.shape[0] < rows || destination.shape[1] != Pixels)
+            throw new ArgumentException("int64 indices and a contiguous float32 [≥ b, 784] destination expected");
+        byte* source = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(Images.bytes));
+        long* index = (long*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(indices.bytes));
+        float* target = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(destination.bytes));
+        var scale = new Vector<float>(255f);
+        for (int r = 0; r < rows; r++)
+        {
+            long i = index[r];
+            if ((ulong)i >= (ulong)Count)
+                throw new ArgumentOutOfRangeException(nameof(indices), i, "index outside the dataset");
+            byte* from = source + i * Pixels;
+            float* to = target + (long)r * Pixels;
+            int c = 0;
+            for (; c + Vector<byte>.Count <= Pixels; c += Vector<byte>.Count)
+            {
+                Vector.Widen(Vector.Load(from + c), out var low, out var high);
+                int at = c;
+                foreach (var half in (Span<Vector<ushort>>)[low, high])
+                {
+                    Vector.Widen(half, out var a, out var b);
+                    (Vector.ConvertToSingle(a) / scale).Store(to + at);
+                    (Vector.ConvertToSingle(b) / scale).Store(to + at + Vector<float>.Count);
+                    at += 2 * Vector<float>.Count;
+                }
+            }
+            for (; c < Pixels; c++)
+                to[c] = from[c] / 255f;
+        }
+        return destination.narrow(0, 0, rows);
+    }
+
+    const int Pixels = 784;
 
     /// <summary>float32 [b, 784] of examples start..start+b in file order.</summary>
     public Tensor Slice(long start, long length)

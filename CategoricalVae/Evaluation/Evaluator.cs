@@ -1,6 +1,7 @@
 using CategoricalVae.Data;
 using CategoricalVae.Model;
 using CategoricalVae.Model.Estimators;
+using CategoricalVae.Model.Fused;
 using CategoricalVae.Common;
 using CategoricalVae.Runs;
 using TorchSharp;
@@ -22,6 +23,10 @@ public sealed class Evaluator
     public required ulong RelaxedNoiseSeed { get; init; }
     public int ImagesPerBatch { get; init; } = 100;
     public required Device Device { get; init; }
+
+    /// <summary>True when the run trained with the fused CPU pass: the relaxed loss then uses it too, so that it
+    /// reproduces the run's own test loss (the graph's agrees only to float rounding).</summary>
+    public bool Fused { get; init; }
 
     /// <summary>Called with (images done, images in all) after each batch.</summary>
     public Action<int, int>? Progress { get; init; }
@@ -47,6 +52,9 @@ public sealed class Evaluator
         Model.Sampler.Generator = relaxedNoise;
         Model.Sampler.Temperature = temperature;
         Model.Estimator = GradientEstimators.For(estimator);
+        using var fused = Fused && Model.Estimator.Fused is { } code && FusedVae.Supports(Model)
+            ? new FusedVae(Model, code, Math.Max(1, Math.Min(ImagesPerBatch, test.Count)), NoFaults.Instance)
+            : null;
         try
         {
             using var _ = no_grad();
@@ -70,9 +78,17 @@ public sealed class Evaluator
                 w.cpu().data<double>().CopyTo(iw, offset);
                 klSum += kl.sum().ToDouble();
 
-                var (reconstruction, posterior) = Model.forward(x);
-                using var loss = VaeLoss.Compute(reconstruction, x, posterior, Model.Categories);
-                sums.Add(loss.Total.ToDouble(), loss.Bce.ToDouble(), loss.Kl.ToDouble(), length);
+                if (fused != null)
+                {
+                    var (bce, klMean) = fused.Forward(x, temperature, relaxedNoise, forTraining: false);
+                    sums.Add(bce + klMean, bce, klMean, length);
+                }
+                else
+                {
+                    var (reconstruction, posterior) = Model.forward(x);
+                    using var loss = VaeLoss.Compute(reconstruction, x, posterior, Model.Categories);
+                    sums.Add(loss.Total.ToDouble(), loss.Bce.ToDouble(), loss.Kl.ToDouble(), length);
+                }
                 Progress?.Invoke(offset + length, test.Count);
             }
         }

@@ -43,6 +43,9 @@ public sealed class CategoricalVaeModel : nn.Module<Tensor, (Tensor Reconstructi
     /// <summary>The source applies ReLU to the logits too (so they are never negative); kept by default.</summary>
     public bool ReluOnLogits { get; }
 
+    /// <summary>fc1 … fc6 in order: encoder 784-512-256-code, decoder code-256-512-784.</summary>
+    public IReadOnlyList<Linear> Layers => [fc1, fc2, fc3, fc4, fc5, fc6];
+
     /// <summary>Noise and temperature of the categorical sample.</summary>
     public GumbelSoftmax Sampler => sampler;
 

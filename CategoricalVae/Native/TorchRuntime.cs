@@ -88,6 +88,14 @@ public static class TorchRuntime
         return null;
     }
 
+    /// <summary>Where <paramref name="library"/> is looked for: the app's native folder first, then the loader's own search.</summary>
+    public static IEnumerable<string> NativeCandidates(string library)
+    {
+        if (NativeDirectory() is { } directory)
+            yield return Path.Combine(directory, library);
+        yield return library;
+    }
+
     static string? NativeDirectory()
     {
         string baseDir = AppContext.BaseDirectory;

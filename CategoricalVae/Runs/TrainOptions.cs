@@ -21,7 +21,8 @@ public sealed record TrainOptions
 
     public const int MaxThreads = 256;
 
-    public static readonly TrainOptions Defaults = new();
+    /// <summary>Every default; <see cref="Autograd"/> is false for new runs (a config.json without it reads as null).</summary>
+    public static readonly TrainOptions Defaults = new() { Autograd = false };
 
     public int Epochs { get; init; } = 10;
     public int BatchSize { get; init; } = 100;
@@ -65,6 +66,15 @@ public sealed record TrainOptions
 
     /// <summary>TorchSharp's stock Adam step instead of the fused one (same rule, slower; for checking).</summary>
     public bool StockAdam { get; init; }
+
+    /// <summary>Train through TorchSharp's autograd graph instead of the fused CPU pass (the reference the fused pass is
+    /// checked against; slower, and the losses differ from the fused pass's in the last bits). Null in the
+    /// config.json of runs made before the fused pass existed: they were trained, and resume, through the graph.</summary>
+    public bool? Autograd { get; init; }
+
+    /// <summary>Whether this run trains through the autograd graph (see <see cref="Autograd"/>).</summary>
+    [JsonIgnore]
+    public bool UsesAutograd => Autograd ?? true;
 
     /// <summary>Seed of the binarisation thresholds as given (config.json records it whenever binarising).</summary>
     public long? BinarizeSeed { get; init; }

@@ -3,29 +3,11 @@ namespace CategoricalVae.Runs;
 /// <summary>The 95 % confidence interval of a difference of two means with unequal variances (Welch's t).</summary>
 public static class WelchInterval
 {
-    // Student's t 0.975 quantiles; between tabulated degrees of freedom interpolated in 1/df, which is accurate to
-    // the third decimal and avoids a statistics package for one number.
-    static readonly (double Df, double T)[] Quantiles =
-    [
-        (1, 12.706), (2, 4.303), (3, 3.182), (4, 2.776), (5, 2.571), (6, 2.447), (7, 2.365), (8, 2.306), (9, 2.262), (10, 2.228),
-        (12, 2.179), (15, 2.131), (20, 2.086), (25, 2.060), (30, 2.042), (40, 2.021), (60, 2.000), (120, 1.980), (double.PositiveInfinity, 1.960),
-    ];
-
-    public static double TQuantile975(double df)
-    {
-        if (!(df >= 1)) return Quantiles[0].T;
-        for (int i = 1; i < Quantiles.Length; i++)
-        {
-            var (d1, t1) = Quantiles[i - 1];
-            var (d2, t2) = Quantiles[i];
-            if (df <= d2)
-            {
-                double x = 1 / df, x1 = 1 / d1, x2 = double.IsInfinity(d2) ? 0 : 1 / d2;
-                return t1 + (t2 - t1) * (x1 - x) / (x1 - x2);
-            }
-        }
-        return 1.960;
-    }
+    /// <summary>Student's t 0.975 quantile at real-valued degrees of freedom: the Welch–Satterthwaite df of a few seeds
+    /// lies between 1 and 4, where interpolating a table is off by up to 18 %.</summary>
+    public static double TQuantile975(double df) =>
+        double.IsPositiveInfinity(df) ? MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, 0.975)
+            : MathNet.Numerics.Distributions.StudentT.InvCDF(0, 1, Math.Max(df, 1), 0.975);
 
     /// <summary>Half-width of the 95 % interval of mean(a) − mean(b); null when either side has fewer than two values.</summary>
     public static double? HalfWidth(IReadOnlyList<double> a, IReadOnlyList<double> b)

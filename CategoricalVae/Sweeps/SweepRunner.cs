@@ -67,6 +67,7 @@ public sealed class SweepRunner(RunLauncher launcher, AtomicWriter writer, Func<
                     {
                         TrainingOutcome.Completed => member with { Status = MemberStatus.Done, FinalTestLoss = result.LastEpoch?.TestLoss },
                         TrainingOutcome.Interrupted => member with { Status = MemberStatus.Pending },
+                        TrainingOutcome.NumericalFault => member with { Status = MemberStatus.Failed, Error = "the loss or the gradients became NaN or infinite (the member's train.log says where)" },
                         var other => member with { Status = MemberStatus.Failed, Error = $"training ended: {other}" },
                     };
                 }

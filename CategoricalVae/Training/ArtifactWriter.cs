@@ -118,16 +118,21 @@ public sealed class ArtifactWriter
     public void WriteLossPlot(IReadOnlyList<EpochMetrics> history) =>
         Try(Layout.LossPlotFile, () => LossPlot.Write(Layout.LossPlotFile, history, _run.Name, _run.Writer));
 
-    public void WriteTensorBoard(EpochMetrics row)
+    public void WriteTensorBoardScalars(EpochMetrics row)
+    {
+        if (_tensorBoard != null)
+            Try("TensorBoard events", () => _tensorBoard.Epoch(row));
+    }
+
+    public void WriteTensorBoardImages(EpochMetrics row)
     {
         if (_tensorBoard == null)
             return;
         Try("TensorBoard events", () =>
         {
-            _tensorBoard.Epoch(row);
             foreach (var (tag, file) in new[] { ("reconstruction/train", Layout.TrainReconstruction(row.Epoch)), ("reconstruction/test", Layout.TestReconstruction(row.Epoch)) })
                 if (File.Exists(file))
-                    _tensorBoard.Image(tag, file, row.Epoch);
+                    _tensorBoard.Image(tag, file, row.GlobalStep);
         });
     }
 

@@ -1,6 +1,7 @@
 using CategoricalVae.Common;
 using CategoricalVae.Data;
 using CategoricalVae.Model;
+using CategoricalVae.Model.Fused;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,10 +18,12 @@ public sealed class EpochEvaluation
     readonly int _batchSize;
     readonly Device _device;
     readonly long _seed;
+    readonly FusedVae? _fused;
 
-    public EpochEvaluation(CategoricalVaeModel model, MnistDataset test, int batchSize, Device device, long seed)
+    /// <param name="fused">The run's fused pass, to evaluate with the same arithmetic it trains with; null for the graph.</param>
+    public EpochEvaluation(CategoricalVaeModel model, MnistDataset test, int batchSize, Device device, long seed, FusedVae? fused = null)
     {
-        (_model, _test, _batchSize, _device, _seed) = (model, test, batchSize, device, seed);
+        (_model, _test, _batchSize, _device, _seed, _fused) = (model, test, batchSize, device, seed, fused);
     }
 
     /// <summary>Means per example, latent usage, and the first test batch's first images with their
@@ -54,9 +57,8 @@ public sealed class EpochEvaluation
                 using var scope = NewDisposeScope();
                 long length = Math.Min(_batchSize, _test.Count - offset);
                 var x = _test.Slice(offset, length).to(_device);
-                var (reconstruction, posterior) = _model.forward(x);
-                using var loss = VaeLoss.Compute(reconstruction, x, posterior, _model.Categories);
-                sums.Add(loss.Total.ToDouble(), loss.Bce.ToDouble(), loss.Kl.ToDouble(), length);
+                var (reconstruction, posterior, total, bce, kl) = Forward(x, temperature, noise);
+                sums.Add(total, bce, kl, length);
                 latents.Add(posterior);
                 if (offset == 0)
                 {
@@ -72,5 +74,18 @@ public sealed class EpochEvaluation
         }
         var usage = latents.Result();
         return new Result(sums.Means, usage, originals!, reconstructions!);
+    }
+
+    /// <summary>Reconstruction, posterior and loss terms of a test batch, through the fused pass or the graph.</summary>
+    (Tensor Reconstruction, Tensor Posterior, double Total, double Bce, double Kl) Forward(Tensor x, double temperature, Generator noise)
+    {
+        if (_fused != null)
+        {
+            var (bce, kl) = _fused.Forward(x, temperature, noise, forTraining: false);
+            return (_fused.Reconstruction(), _fused.Posterior(), bce + kl, bce, kl);
+        }
+        var (reconstruction, posterior) = _model.forward(x);
+        using var loss = VaeLoss.Compute(reconstruction, x, posterior, _model.Categories);
+        return (reconstruction, posterior, loss.Total.ToDouble(), loss.Bce.ToDouble(), loss.Kl.ToDouble());
     }
 }

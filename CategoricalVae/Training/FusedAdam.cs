@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using CategoricalVae.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -63,8 +64,9 @@ public sealed class FusedAdam : IDisposable
             s.step += 1;
             double biasCorrection1 = 1 - Math.Pow(_beta1, s.step);
             double biasCorrection2 = 1 - Math.Pow(_beta2, s.step);
-            _scratch[i] ??= empty_like(p).DetachFromDisposeScope();
-            Update(p, grad, s.exp_avg, s.exp_avg_sq, _scratch[i]!, _beta1, _beta2, lr / biasCorrection1, Math.Sqrt(biasCorrection2), _eps);
+            if (!MklVml.HasSquareRoot)
+                _scratch[i] ??= empty_like(p).DetachFromDisposeScope();
+            Update(p, grad, s.exp_avg, s.exp_avg_sq, _scratch[i], _beta1, _beta2, lr / biasCorrection1, Math.Sqrt(biasCorrection2), _eps);
         }
     }
 
@@ -89,20 +91,26 @@ public sealed class FusedAdam : IDisposable
     /// libtorch's float32 arithmetic step for step, so the result is bit-identical to TorchSharp's step (tested):
     /// scalars rounded from double as its kernels do, the fused multiply-adds its add and addcmul kernels compile
     /// to (x86-64 with FMA; elsewhere results may differ at float rounding), and libtorch's own square root
-    /// (MKL's, which is not correctly rounded), run in place on a preallocated copy of v between the two passes.
-    /// Large tensors are split across the libtorch thread count: the passes are memory-bound.</summary>
-    unsafe void Update(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor scratch, double beta1, double beta2, double stepSize, double sqrtBias2, double eps)
+    /// (MKL's, which is not correctly rounded). Where MKL's vsSqrt can be called directly, one pass does it all,
+    /// a cache-sized chunk at a time; otherwise v is copied to a scratch tensor for torch's sqrt between two
+    /// passes. Large tensors are split across the libtorch thread count: the passes are memory-bound.</summary>
+    unsafe void Update(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor? scratch, double beta1, double beta2, double stepSize, double sqrtBias2, double eps)
     {
         int n = (int)param.numel();
-        if (grad.numel() != n || expAvg.numel() != n || expAvgSq.numel() != n || scratch.numel() != n)
+        if (grad.numel() != n || expAvg.numel() != n || expAvgSq.numel() != n || scratch is not null && scratch.numel() != n)
             throw new InvalidOperationException("Adam state does not match its parameter's size.");
         var k = new Kernel
         {
-            P = Pointer(param), G = Pointer(grad), M = Pointer(expAvg), V = Pointer(expAvgSq), D = Pointer(scratch),
+            P = Pointer(param), G = Pointer(grad), M = Pointer(expAvg), V = Pointer(expAvgSq), D = scratch is null ? null : Pointer(scratch),
             Beta1 = (float)beta1, OneMinusBeta1 = (float)(1 - beta1), Beta2 = (float)beta2, OneMinusBeta2 = (float)(1 - beta2),
             Step = (float)-stepSize, Bias = (float)sqrtBias2, Eps = (float)eps,
         };
         int parts = n >= ParallelThreshold ? Math.Max(1, _threads) : 1;
+        if (scratch is null)
+        {
+            ForParts(n, parts, k.OnePass);
+            return;
+        }
         ForParts(n, parts, k.Moments);
         scratch.sqrt_();
         ForParts(n, parts, k.Parameters);
@@ -125,14 +133,37 @@ public sealed class FusedAdam : IDisposable
     static unsafe float* Pointer(Tensor t) =>
         (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
 
-    /// <summary>The two passes over [start, end) of native float arrays (libtorch's memory never moves).</summary>
+    /// <summary>The passes over [start, end) of native float arrays (libtorch's memory never moves).</summary>
     unsafe sealed class Kernel
     {
         public float* P, G, M, V, D;
         public float Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, Step, Bias, Eps;
 
+        /// <summary>Elements per chunk of <see cref="OnePass"/>: its √v scratch stays in the first-level cache.</summary>
+        const int Chunk = 1024;
+
+        /// <summary>Moments, MKL's √v into a stack buffer, and the parameters, chunk by chunk: each array is read
+        /// and written once.</summary>
+        public void OnePass(int start, int end)
+        {
+            float* root = stackalloc float[Chunk];
+            for (int at = start; at < end; at += Chunk)
+            {
+                int length = Math.Min(Chunk, end - at);
+                MomentsInto(at, at + length, root - at);
+                MklVml.SquareRoot(length, root, root);
+                ParametersFrom(at, at + length, root - at);
+            }
+        }
+
         /// <summary>m and v, and v copied to D for libtorch's square root.</summary>
-        public void Moments(int start, int end)
+        public void Moments(int start, int end) => MomentsInto(start, end, D);
+
+        /// <summary>p from m and D = √v.</summary>
+        public void Parameters(int start, int end) => ParametersFrom(start, end, D);
+
+        /// <summary>m and v over [start, end), with v also written to root[start..end).</summary>
+        void MomentsInto(int start, int end, float* root)
         {
             int i = start;
             if (Vector.IsHardwareAccelerated)
@@ -146,19 +177,19 @@ public sealed class FusedAdam : IDisposable
                     var v = Vector.FusedMultiplyAdd(a2 * g, g, Vector.Load(V + i) * b2);
                     m.Store(M + i);
                     v.Store(V + i);
-                    v.Store(D + i);
+                    v.Store(root + i);
                 }
             }
             for (; i < end; i++)
             {
                 float g = G[i];
                 M[i] = MathF.FusedMultiplyAdd(OneMinusBeta1, g, M[i] * Beta1);
-                D[i] = V[i] = MathF.FusedMultiplyAdd(OneMinusBeta2 * g, g, V[i] * Beta2);
+                root[i] = V[i] = MathF.FusedMultiplyAdd(OneMinusBeta2 * g, g, V[i] * Beta2);
             }
         }
 
-        /// <summary>p from m and D = √v.</summary>
-        public void Parameters(int start, int end)
+        /// <summary>p over [start, end) from m and root[i] = √v[i].</summary>
+        void ParametersFrom(int start, int end, float* root)
         {
             int i = start;
             if (Vector.IsHardwareAccelerated)
@@ -166,12 +197,12 @@ public sealed class FusedAdam : IDisposable
                 var step = new Vector<float>(Step); var bias = new Vector<float>(Bias); var eps = new Vector<float>(Eps);
                 for (int last = end - Vector<float>.Count; i <= last; i += Vector<float>.Count)
                 {
-                    var denom = Vector.Load(D + i) / bias + eps;
+                    var denom = Vector.Load(root + i) / bias + eps;
                     (Vector.Load(P + i) + step * Vector.Load(M + i) / denom).Store(P + i);
                 }
             }
             for (; i < end; i++)
-                P[i] += Step * M[i] / (D[i] / Bias + Eps);
+                P[i] += Step * M[i] / (root[i] / Bias + Eps);
         }
     }
 

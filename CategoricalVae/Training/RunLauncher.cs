@@ -102,7 +102,12 @@ public sealed class RunLauncher
         var device = DeviceChoice.Resolve(options.Device);
         torch.set_num_threads(options.Threads);
         var config = previous != null
-            ? previous with { Options = options, ResumedAtUtc = [.. previous.ResumedAtUtc, DateTime.UtcNow] }
+            ? previous with
+            {
+                // Threads and OpenMP are session settings: config.json says what the latest session ran with.
+                Options = options, Threads = torch.get_num_threads(), OpenMp = new Dictionary<string, string>(OpenMpSpin.Settings),
+                ResumedAtUtc = [.. previous.ResumedAtUtc, DateTime.UtcNow],
+            }
             : new RunConfig
             {
                 Options = options,

@@ -3,6 +3,7 @@ using CategoricalVae.Common;
 using CategoricalVae.Data;
 using CategoricalVae.Model;
 using CategoricalVae.Model.Estimators;
+using CategoricalVae.Model.Fused;
 using CategoricalVae.Runs;
 using Serilog;
 using TorchSharp;
@@ -29,6 +30,9 @@ public sealed class Trainer : IDisposable
     readonly Generator _initialNoise;
     readonly CategoricalVaeModel _model;
     readonly FusedAdam _optimizer;
+    readonly FusedVae? _fused;
+    /// <summary>Training batches are gathered into this (CPU runs), instead of a new tensor per step.</summary>
+    readonly Tensor? _batchBuffer;
     readonly TrainingStep _step;
     readonly EpochEvaluation _evaluation;
     readonly TensorBoardLog? _tensorBoard;
@@ -44,13 +48,29 @@ public sealed class Trainer : IDisposable
         _model.to(device);
         _model.Estimator = GradientEstimators.For(options.Estimator);
         _optimizer = new FusedAdam(_model.parameters(), options.LearningRate, fused: !options.StockAdam);
-        _step = new TrainingStep(_model, _optimizer, faults);
-        _evaluation = new EpochEvaluation(_model, test, options.BatchSize, device, options.Seed);
+        _fused = CreateFusedPass(options, _model, train, test, faults);
+        _step = new TrainingStep(_model, _optimizer, faults, _fused);
+        if (device.type == DeviceType.CPU)
+            _batchBuffer = zeros([Math.Max(1, Math.Min(options.BatchSize, train.Count)), CategoricalVaeModel.PixelCount]).DetachFromDisposeScope();
+        _evaluation = new EpochEvaluation(_model, test, options.BatchSize, device, options.Seed, _fused);
         _tensorBoard = options.TensorBoard ? new TensorBoardLog(run.Path) : null;
         _artifacts = new ArtifactWriter(run, _model, device, log, _tensorBoard);
     }
 
     public CategoricalVaeModel Model => _model;
+
+    /// <summary>True when the run trains with the fused CPU pass rather than the autograd graph.</summary>
+    public bool IsFused => _fused != null;
+
+    /// <summary>The fused pass for this run, or null when it trains through the autograd graph: asked for with
+    /// --autograd, a device other than the CPU, or an estimator without a fused form (the score function).</summary>
+    static FusedVae? CreateFusedPass(TrainOptions options, CategoricalVaeModel model, MnistDataset train, MnistDataset test, IFaultPlan faults)
+    {
+        if (options.UsesAutograd || model.Estimator.Fused is not { } code || !FusedVae.Supports(model))
+            return null;
+        long rows = Math.Min(options.BatchSize, Math.Max(train.Count, test.Count));
+        return new FusedVae(model, code, (int)Math.Max(1, rows), faults);
+    }
 
     RunLayout Layout => _run.Layout;
 
@@ -60,6 +80,10 @@ public sealed class Trainer : IDisposable
         if (resumeFrom != null)
             Checkpoint.Load(Layout.CheckpointFile, _model, _optimizer.Inner);
 
+        _log.Debug(_fused != null
+            ? "Forward and backward through the fused CPU pass"
+            : "Forward and backward through TorchSharp's autograd graph ({Reason})",
+            _o.UsesAutograd ? "as the run asks" : _model.Estimator.Fused is null ? $"{_o.Estimator} has no fused form" : "not a float32 CPU model");
         var history = MetricsCsv.Read(Layout.MetricsFile);
         for (int epoch = state.EpochsCompleted + 1; epoch <= _o.Epochs && epoch > 0; epoch++)
         {
@@ -99,6 +123,9 @@ public sealed class Trainer : IDisposable
             // metrics before checkpoint: a kill between the two leaves an extra row that --resume trims.
             MetricsCsv.Append(Layout.MetricsFile, row, _run.Writer);
             LatentsCsv.Append(Layout.LatentsFile, epoch, test.Usage, _run.Writer);
+            // Before the checkpoint, like the metrics row: a kill during the pictures must not lose the epoch's
+            // scalars for good (a resume continues after the checkpoint and never logs this epoch again).
+            _artifacts.WriteTensorBoardScalars(row);
             history.Add(row);
             state = train.State with
             {
@@ -108,7 +135,7 @@ public sealed class Trainer : IDisposable
             };
             Checkpoint.Save(Layout.CheckpointFile, state, _model, _optimizer.Inner, _run.Writer);
             WritePictures(epoch, test, history);
-            _artifacts.WriteTensorBoard(row);
+            _artifacts.WriteTensorBoardImages(row);
             var timings = new EpochTimings(train.Seconds, evalSeconds, row.ExamplesPerSecond, artifactClock.Elapsed.TotalSeconds);
             _log.Debug("Epoch {Epoch}: training {Train:F2} s, evaluation {Eval:F2} s, artifacts {Artifacts:F2} s",
                 epoch, timings.TrainSeconds, timings.EvalSeconds, timings.ArtifactSeconds);
@@ -180,7 +207,8 @@ public sealed class Trainer : IDisposable
                 using var scope = NewDisposeScope();
                 long offset = (long)b * _o.BatchSize;
                 long length = Math.Min(_o.BatchSize, _train.Count - offset);
-                var x = _train.Batch(permutation.narrow(0, offset, length)).to(_device);
+                var indices = permutation.narrow(0, offset, length);
+                var x = _batchBuffer is { } buffer ? _train.BatchInto(indices, buffer) : _train.Batch(indices).to(_device);
                 if (_o.Binarize == Binarization.Dynamic)
                 {
                     binarizeNoise.manual_seed((long)Binarizer.BatchSeed(_o.BinarizationSeed, epoch, b));
@@ -247,6 +275,8 @@ public sealed class Trainer : IDisposable
 
     public void Dispose()
     {
+        _fused?.Dispose();
+        _batchBuffer?.Dispose();
         _optimizer.Dispose();
         _model.Dispose();
         _initialNoise.Dispose();

@@ -45,6 +45,8 @@ public sealed class TrainOptionSet
         Add(OptionValues.Int("--log-interval", "Log a training line every N batches"), o => o.LogInterval, (o, v) => o with { LogInterval = v }, ResumeRole.Session, Int);
         Add(OptionValues.Switch("--stock-adam", "Use TorchSharp's stock Adam step instead of the fused one (same results, slower; for checking)"),
             o => o.StockAdam, (o, v) => o with { StockAdam = v }, ResumeRole.Session, OnOff);
+        Add(OptionValues.Switch("--autograd", "Train through TorchSharp's autograd graph instead of the fused CPU pass (the reference; slower, last bits of the losses differ)"),
+            o => o.UsesAutograd, (o, v) => o with { Autograd = v }, ResumeRole.DefinesRun, OnOff);
         Add(SessionOptions.Device(), o => o.Device, (o, v) => o with { Device = v }, ResumeRole.Session, s => s, hasDefault: false);
         Add(SessionOptions.Threads(), o => o.Threads, (o, v) => o with { Threads = v }, ResumeRole.Session, Int, hasDefault: false);
         Add(SessionOptions.DataDir(), o => o.DataDir, (o, v) => o with { DataDir = v }, ResumeRole.Session, s => s, hasDefault: false);
@@ -72,7 +74,9 @@ public sealed class TrainOptionSet
         // --hard is an alias; said together with a different --estimator, one of the two would be ignored.
         var named = estimator.ApplyGiven(parse, TrainOptions.Defaults);
         if (estimator.WasGiven(parse) && hard.WasGiven(parse) && hard.ApplyGiven(parse, named).Estimator != named.Estimator)
-            throw UserFacingException.Refused($"--hard {hard.Show(hard.ApplyGiven(parse, TrainOptions.Defaults))} contradicts --estimator {estimator.Show(named)}; --hard means --estimator st-gumbel-softmax, give one of them.");
+            throw UserFacingException.Refused(hard.ApplyGiven(parse, TrainOptions.Defaults).Hard
+                ? $"--hard contradicts --estimator {estimator.Show(named)}; --hard means --estimator st-gumbel-softmax, give one of them."
+                : $"--hard false contradicts --estimator {estimator.Show(named)}; leave out --hard.");
         return options;
     }
 

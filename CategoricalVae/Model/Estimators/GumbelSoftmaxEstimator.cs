@@ -1,3 +1,4 @@
+using CategoricalVae.Model.Fused;
 using static TorchSharp.torch;
 
 namespace CategoricalVae.Model.Estimators;
@@ -6,6 +7,8 @@ namespace CategoricalVae.Model.Estimators;
 public sealed class GumbelSoftmaxEstimator : IGradientEstimator
 {
     public GradientEstimator Kind => GradientEstimator.GumbelSoftmax;
+
+    public FusedCode? Fused => FusedCode.Relaxed;
 
     public Tensor Code(Tensor logits, GumbelSoftmax sampler) =>
         // The pair's other members stay in the caller's dispose scope, as the whole forward pass does.

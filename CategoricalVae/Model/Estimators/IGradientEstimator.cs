@@ -1,3 +1,4 @@
+using CategoricalVae.Model.Fused;
 using static TorchSharp.torch;
 
 namespace CategoricalVae.Model.Estimators;
@@ -12,6 +13,10 @@ public interface IGradientEstimator
 
     /// <summary>The code [B, latent, K] the decoder sees; <paramref name="sampler"/> gives the noise and τ.</summary>
     Tensor Code(Tensor logits, GumbelSoftmax sampler);
+
+    /// <summary>The same estimator as the fused CPU pass's latent kernel computes it (<see cref="FusedVae"/>), or null
+    /// when it has no fused form and trains through the autograd graph.</summary>
+    FusedCode? Fused => null;
 
     /// <summary>True when the encoder's gradient comes from <see cref="Surrogate"/> rather than through the code.</summary>
     bool NeedsSurrogate => false;

@@ -1,3 +1,4 @@
+using CategoricalVae.Model.Fused;
 using static TorchSharp.torch;
 
 namespace CategoricalVae.Model.Estimators;
@@ -7,6 +8,8 @@ namespace CategoricalVae.Model.Estimators;
 public sealed class SoftmaxEstimator : IGradientEstimator
 {
     public GradientEstimator Kind => GradientEstimator.Softmax;
+
+    public FusedCode? Fused => FusedCode.Softmax;
 
     public Tensor Code(Tensor logits, GumbelSoftmax sampler)
     {

@@ -1,3 +1,4 @@
+using CategoricalVae.Model.Fused;
 using static TorchSharp.torch;
 
 namespace CategoricalVae.Model.Estimators;
@@ -6,6 +7,8 @@ namespace CategoricalVae.Model.Estimators;
 public sealed class StGumbelSoftmaxEstimator : IGradientEstimator
 {
     public GradientEstimator Kind => GradientEstimator.StGumbelSoftmax;
+
+    public FusedCode? Fused => FusedCode.OneHotOfRelaxed;
 
     public Tensor Code(Tensor logits, GumbelSoftmax sampler) =>
         // The pair's other members stay in the caller's dispose scope, as the whole forward pass does.

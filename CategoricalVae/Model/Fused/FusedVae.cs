@@ -1,0 +1,224 @@
+using CategoricalVae.Common;
+using CategoricalVae.Model.Estimators;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CategoricalVae.Model.Fused;
+
+/// <summary>
+/// The model's forward and backward pass written out by hand for the CPU: the twelve matrix products (six forward,
+/// eleven backward: the input's gradient is never needed) go to libtorch into buffers allocated once, and everything
+/// between them runs as the vectorised loops of <see cref="DenseKernel"/>, <see cref="LatentKernel"/> and
+/// <see cref="OutputKernel"/>. No autograd graph is built, so a step costs its products plus a few passes over
+/// small arrays instead of some forty tensor operations and their graph nodes. Gradients land in each parameter's
+/// <c>.grad</c> (the buffers are set there once), where the optimizer and checkpoints find them. The arithmetic is
+/// the autograd graph's (<see cref="CategoricalVaeModel.Pass"/> with <see cref="VaeLoss"/>); results agree to float
+/// rounding, which a test checks against the graph in float64.
+/// </summary>
+public sealed unsafe class FusedVae : IDisposable
+{
+    /// <summary>A weight gradient is finite when batch · max|∂out| · max|in| stays below this (float32's largest
+    /// value is 3.4e38), which the backward pass proves without reading the gradient.</summary>
+    const double FiniteBound = 1e37;
+
+    readonly CategoricalVaeModel _model;
+    readonly FusedCode _code;
+    readonly IFaultPlan _faults;
+    readonly int _maxRows, _latents, _k, _width;
+    readonly Linear[] _layers;
+    readonly Tensor[] _owned;
+    readonly Tensor _h1, _h2, _logits, _noise, _relaxed, _posterior, _logRatio, _z, _h4, _h5, _out;
+    readonly Tensor _dOut, _dH5, _dH4, _dZ, _dLogits, _dH2, _dH1;
+    readonly Tensor[] _weightGrads, _biasGrads;
+    readonly float[] _largestInput = new float[6], _largestOutputGradient = new float[6];
+    Tensor? _input;
+    int _rows;
+    double _temperature;
+
+    public FusedVae(CategoricalVaeModel model, FusedCode code, int maxBatch, IFaultPlan faults)
+    {
+        if (!Supports(model))
+            throw new ArgumentException("the fused pass needs a float32 model on the CPU", nameof(model));
+        if (maxBatch < 1)
+            throw new ArgumentOutOfRangeException(nameof(maxBatch));
+        (_model, _code, _faults, _maxRows) = (model, code, faults, maxBatch);
+        (_latents, _k) = (model.LatentDim, model.Categories);
+        _width = _latents * _k;
+        _layers = model.Layers.ToArray();
+        var owned = new List<Tensor>();
+        Tensor Buffer(long cols)
+        {
+            var t = zeros([maxBatch, cols], ScalarType.Float32).DetachFromDisposeScope();
+            owned.Add(t);
+            return t;
+        }
+        long Out(int layer) => _layers[layer].weight!.shape[0];
+        _h1 = Buffer(Out(0)); _h2 = Buffer(Out(1)); _logits = Buffer(_width);
+        _noise = Buffer(_width); _relaxed = Buffer(_width); _posterior = Buffer(_width); _logRatio = Buffer(_width); _z = Buffer(_width);
+        _h4 = Buffer(Out(3)); _h5 = Buffer(Out(4)); _out = Buffer(Out(5));
+        _dOut = Buffer(Out(5)); _dH5 = Buffer(Out(4)); _dH4 = Buffer(Out(3)); _dZ = Buffer(_width); _dLogits = Buffer(_width);
+        _dH2 = Buffer(Out(1)); _dH1 = Buffer(Out(0));
+        _weightGrads = new Tensor[6];
+        _biasGrads = new Tensor[6];
+        for (int i = 0; i < 6; i++)
+        {
+            _weightGrads[i] = zeros_like(_layers[i].weight!).DetachFromDisposeScope();
+            _biasGrads[i] = zeros_like(_layers[i].bias!).DetachFromDisposeScope();
+            owned.Add(_weightGrads[i]);
+            owned.Add(_biasGrads[i]);
+            _layers[i].weight!.grad = _weightGrads[i];
+            _layers[i].bias!.grad = _biasGrads[i];
+        }
+        _owned = owned.ToArray();
+    }
+
+    /// <summary>True when the model's parameters are contiguous float32 CPU tensors.</summary>
+    public static bool Supports(CategoricalVaeModel model) =>
+        model.parameters().All(p => p.device_type == DeviceType.CPU && p.dtype == ScalarType.Float32 && p.is_contiguous());
+
+    /// <summary>The fused form of <paramref name="estimator"/>, or null when it has none (the score function).</summary>
+    public static FusedCode? CodeOf(IGradientEstimator estimator) => estimator.Fused;
+
+    /// <summary>Rows of the last forward pass.</summary>
+    public int BatchRows => _rows;
+
+    /// <summary>Pixel probabilities [rows, 784] of the last forward pass; a view of a buffer the next pass overwrites.</summary>
+    public Tensor Reconstruction() => _out.narrow(0, 0, _rows);
+
+    /// <summary>q(y|x) [rows, latent × K] of the last forward pass; a view of a buffer the next pass overwrites.</summary>
+    public Tensor Posterior() => _posterior.narrow(0, 0, _rows);
+
+    /// <summary>Forward pass and loss of batch <paramref name="x"/> [rows, 784] at temperature τ, drawing the Gumbel
+    /// noise from <paramref name="noise"/> exactly as the graph does. With <paramref name="forTraining"/> it also
+    /// prepares <see cref="Backward"/>. Returns the batch means of BCE and KL (NaN when anything non-finite arose).</summary>
+    public (double Bce, double Kl) Forward(Tensor x, double temperature, Generator noise, bool forTraining)
+    {
+        int rows = checked((int)x.shape[0]);
+        if (rows < 1 || rows > _maxRows || x.dtype != ScalarType.Float32 || x.device_type != DeviceType.CPU)
+            throw new ArgumentException($"batch of {rows} float32 CPU rows expected (at most {_maxRows})", nameof(x));
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        _rows = rows;
+        _temperature = temperature;
+        _input?.Dispose();
+        _input = x.view(rows, -1).contiguous().DetachFromDisposeScope();
+        if (_input.shape[1] != _layers[0].weight!.shape[1])
+            throw new ArgumentException($"rows of {_layers[0].weight!.shape[1]} pixels expected", nameof(x));
+
+        _largestInput[1] = Layer(0, _input, _h1, relu: true);
+        _largestInput[2] = Layer(1, Rows(_h1), _h2, relu: true);
+        float largestLogit = Layer(2, Rows(_h2), _logits, relu: _model.ReluOnLogits);
+        if (LatentKernel.UsesNoise(_code))
+            Rows(_noise).uniform_(0, 1, noise);
+        var buffers = LatentBuffers();
+        double kl = LatentKernel.Forward(_code, buffers, rows * _latents, _k, temperature);
+        _largestInput[3] = DenseKernel.LargestMagnitude(buffers.Code, (long)rows * _width);
+        _largestInput[4] = Layer(3, Rows(_z), _h4, relu: true);
+        _largestInput[5] = Layer(4, Rows(_h4), _h5, relu: true);
+        Product(5, Rows(_h5), _out);
+        var (bce, largestPixel) = OutputKernel.Forward(Pointer(_out), Pointer(_layers[5].bias!), Pointer(_input),
+            forTraining ? Pointer(_dOut) : null, rows, (int)_out.shape[1], rows);
+        _largestInput[0] = largestPixel;
+        bool finite = float.IsFinite(largestLogit) && _largestInput.Skip(1).All(float.IsFinite);
+        return finite ? (bce / rows, kl / rows) : (double.NaN, double.NaN);
+    }
+
+    /// <summary>Gradients of the last <see cref="Forward"/> (made with forTraining) into every parameter's .grad.
+    /// Returns true when they are proven finite from the magnitudes the passes saw; false means "not proven", and the
+    /// caller must check the gradients themselves. <paramref name="step"/> is the global step, for the fault plan.</summary>
+    public bool Backward(long step)
+    {
+        int rows = _rows;
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        _largestOutputGradient[5] = DenseKernel.ColumnSum(Pointer(_dOut), Pointer(_biasGrads[5]), rows, (int)_dOut.shape[1]);
+        WeightGradient(5, Rows(_dOut), Rows(_h5));
+        _largestOutputGradient[4] = InputGradient(5, Rows(_dOut), _dH5, _h5, 4);
+        WeightGradient(4, Rows(_dH5), Rows(_h4));
+        _largestOutputGradient[3] = InputGradient(4, Rows(_dH5), _dH4, _h4, 3);
+        WeightGradient(3, Rows(_dH4), Rows(_z));
+        Product(3, Rows(_dH4), _dZ, transposeWeight: false);
+
+        var buffers = LatentBuffers();
+        LatentKernel.Backward(_code, buffers, Pointer(_dZ), Pointer(_dLogits), rows * _latents, _k, _temperature, rows);
+        _largestOutputGradient[2] = _model.ReluOnLogits
+            ? DenseKernel.ReluBackward(Pointer(_dLogits), Pointer(_logits), Pointer(_biasGrads[2]), rows, _width)
+            : DenseKernel.ColumnSum(Pointer(_dLogits), Pointer(_biasGrads[2]), rows, _width);
+        WeightGradient(2, Rows(_dLogits), Rows(_h2));
+        _largestOutputGradient[1] = InputGradient(2, Rows(_dLogits), _dH2, _h2, 1);
+        WeightGradient(1, Rows(_dH2), Rows(_h1));
+        Product(1, Rows(_dH2), _dH1, transposeWeight: false);
+        if (_faults.PoisonGradientsAt(step))
+            Rows(_dH1).fill_(float.NaN);
+        _largestOutputGradient[0] = DenseKernel.ReluBackward(Pointer(_dH1), Pointer(_h1), Pointer(_biasGrads[0]), rows, (int)_dH1.shape[1]);
+        WeightGradient(0, Rows(_dH1), _input!);
+
+        for (int i = 0; i < 6; i++)
+        {
+            double bound = rows * (double)_largestOutputGradient[i] * Math.Max(1.0, _largestInput[i]);
+            if (!(bound <= FiniteBound))
+                return false;
+        }
+        return true;
+    }
+
+    LatentKernel.Buffers LatentBuffers() => new()
+    {
+        Logits = Pointer(_logits), Noise = Pointer(_noise), Relaxed = Pointer(_relaxed), Posterior = Pointer(_posterior),
+        LogRatio = Pointer(_logRatio), Code = Pointer(_z),
+    };
+
+    /// <summary>output ← input · Wᵀ, then bias and (optionally) ReLU; returns max |output|.</summary>
+    float Layer(int layer, Tensor input, Tensor output, bool relu)
+    {
+        Product(layer, input, output);
+        return DenseKernel.BiasActivation(Pointer(output), Pointer(_layers[layer].bias!), _rows, (int)output.shape[1], relu);
+    }
+
+    /// <summary>∂in ← ∂out · W through layer <paramref name="layer"/>, masked by the ReLU that made its input, with
+    /// that ReLU's layer's bias gradient; returns max |∂in|.</summary>
+    float InputGradient(int layer, Tensor outputGradient, Tensor inputGradient, Tensor input, int inputLayer)
+    {
+        Product(layer, outputGradient, inputGradient, transposeWeight: false);
+        return DenseKernel.ReluBackward(Pointer(inputGradient), Pointer(input), Pointer(_biasGrads[inputLayer]), _rows, (int)input.shape[1]);
+    }
+
+    /// <summary>output[rows] ← input · Wᵀ (forward) or input · W (backward to the layer's input).</summary>
+    void Product(int layer, Tensor input, Tensor output, bool transposeWeight = true)
+    {
+        var w = _layers[layer].weight!;
+        if (!transposeWeight)
+        {
+            Rows(output).addmm_(input, w, beta: 0, alpha: 1);
+            return;
+        }
+        using var weight = w.t();
+        Rows(output).addmm_(input, weight, beta: 0, alpha: 1);
+    }
+
+    /// <summary>∂W ← ∂outᵀ · in.</summary>
+    void WeightGradient(int layer, Tensor outputGradient, Tensor input)
+    {
+        using var transposed = outputGradient.t();
+        _weightGrads[layer].addmm_(transposed, input, beta: 0, alpha: 1);
+    }
+
+    /// <summary>The first rows of a buffer (the buffer itself for a full batch).</summary>
+    Tensor Rows(Tensor buffer) => _rows == _maxRows ? buffer : buffer.narrow(0, 0, _rows);
+
+    static float* Pointer(Tensor t) =>
+        (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(t.bytes));
+
+    public void Dispose()
+    {
+        foreach (var layer in _layers)
+        {
+            layer.weight!.grad = null;
+            layer.bias!.grad = null;
+        }
+        _input?.Dispose();
+        foreach (var t in _owned)
+            t.Dispose();
+    }
+}
