@@ -10,7 +10,8 @@ namespace CategoricalVae.Native;
 /// </summary>
 public static unsafe class MklVml
 {
-    static readonly delegate* unmanaged<int, float*, float*, void> SquareRootFunction = Find("vsSqrt");
+    static readonly delegate* unmanaged<int, float*, float*, void> SquareRootFunction = (delegate* unmanaged<int, float*, float*, void>)Find("vsSqrt");
+    static readonly delegate* unmanaged<int, int> SetLocalThreads = (delegate* unmanaged<int, int>)Find("MKL_Set_Num_Threads_Local");
 
     public static bool HasSquareRoot => SquareRootFunction != null;
 
@@ -22,12 +23,25 @@ public static unsafe class MklVml
         SquareRootFunction(n, a, y);
     }
 
-    static delegate* unmanaged<int, float*, float*, void> Find(string name)
+    /// <summary>Makes MKL run single-threaded on the calling thread until the returned value is disposed. VML
+    /// otherwise opens an OpenMP parallel region per call, which for small chunks costs far more than the work.</summary>
+    public static SequentialScope Sequential() => new(SetLocalThreads == null ? -1 : SetLocalThreads(1));
+
+    public readonly struct SequentialScope(int previous) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (previous >= 0)
+                SetLocalThreads(previous);
+        }
+    }
+
+    static void* Find(string name)
     {
         string library = OperatingSystem.IsWindows() ? "torch_cpu.dll" : OperatingSystem.IsMacOS() ? "libtorch_cpu.dylib" : "libtorch_cpu.so";
         foreach (string candidate in TorchRuntime.NativeCandidates(library))
             if (NativeLibrary.TryLoad(candidate, out var handle) && NativeLibrary.TryGetExport(handle, name, out var address))
-                return (delegate* unmanaged<int, float*, float*, void>)address;
+                return (void*)address;
         return null;
     }
 }

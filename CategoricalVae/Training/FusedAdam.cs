@@ -140,12 +140,13 @@ public sealed class FusedAdam : IDisposable
         public float Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, Step, Bias, Eps;
 
         /// <summary>Elements per chunk of <see cref="OnePass"/>: its √v scratch stays in the first-level cache.</summary>
-        const int Chunk = 1024;
+        const int Chunk = 4096;
 
         /// <summary>Moments, MKL's √v into a stack buffer, and the parameters, chunk by chunk: each array is read
         /// and written once.</summary>
         public void OnePass(int start, int end)
         {
+            using var sequential = MklVml.Sequential();
             float* root = stackalloc float[Chunk];
             for (int at = start; at < end; at += Chunk)
             {
