@@ -20,8 +20,9 @@ public static class ChildMain
         Console.Out.Flush();
         while (!File.Exists(goFile))
             Thread.SpinWait(1000);
-        using var run = RunDirectory.Create(runsDir, "soft", null, new DateTime(long.Parse(ticks)));
-        Console.Out.WriteLine(run.Path);
+        var held = new List<RunDirectory>();
+        for (int i = 0; i < 50; i++) held.Add(RunDirectory.Create(runsDir, "soft", null, new DateTime(long.Parse(ticks))));
+        foreach (var run in held) Console.Out.WriteLine(run.Path);
         Console.Out.Flush();
         Console.In.ReadToEnd(); // hold the lock until the test lets go
         return 0;

@@ -59,6 +59,16 @@ public static class ResumeState
             return RestartAfresh(run);
         }
 
+        // Every epoch present is not enough: a repeated or out-of-order row would survive into the history.
+        int[] kept = metrics.Rows.Select(r => r.Epoch).Where(e => e <= state.EpochsCompleted).ToArray();
+        if (!kept.SequenceEqual(Enumerable.Range(1, state.EpochsCompleted)))
+        {
+            if (!force)
+                throw UserFacingException.Refused(
+                    $"{layout.MetricsFile} has repeated or out-of-order rows (epochs {Epochs(kept)}). Nothing was changed; {restart}");
+            return RestartAfresh(run);
+        }
+
         if (metrics.Damaged)
             Backup(layout.MetricsFile, keepOriginal: true);
         // Rows past the checkpoint come from a kill between the metrics write and the checkpoint write; those

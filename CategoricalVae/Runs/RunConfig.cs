@@ -38,7 +38,14 @@ public sealed record RunConfig
         {
             config = JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(path), Json);
         }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
+        catch (JsonException e)
+        {
+            // JsonException's message names .NET types (System.Int32, CategoricalVae.Runs.RunConfig); say where instead.
+            string where = e.Path is { Length: > 2 } p ? $" at {p[2..]}" : "";
+            string line = e.LineNumber is { } l ? $", line {l + 1}" : "";
+            throw UserFacingException.Refused($"{path}: cannot read the run's configuration (a value{where}{line} is missing, malformed or of the wrong type).");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
             throw UserFacingException.Refused($"{path}: cannot read the run's configuration ({e.Message.Split('\n')[0]}).");
         }

@@ -93,7 +93,7 @@ public sealed class ArtifactWriter
             int latents = _model.LatentDim, k = _model.Categories;
             int rows = Math.Min(latents, MaxTraversalLatents), cols = Math.Min(k, MaxTraversalCategories);
             var code = GumbelSoftmax.OneHotOfArgmax(_model.Encode(images[index].view(1, -1).to(_device)))[0];   // [L, K]
-            var sweep = eye(k, device: code.device);
+            var sweep = eye(cols, k, device: code.device);                                        // [cols, K]: only the swept categories
             var decoded = DecodeInChunks(rows * cols, (start, n) =>
             {
                 var codes = code.unsqueeze(0).repeat(n, 1, 1);                                        // [n, L, K]
