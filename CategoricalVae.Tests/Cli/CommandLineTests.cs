@@ -11,6 +11,9 @@ public class CommandLineTests
     [InlineData("--epochs abc", "abc")]
     [InlineData("--batch-size 0", "--batch-size must be at least 1")]
     [InlineData("--lr -0.1", "--lr must be a positive number")]
+    [InlineData("--lr 1e-300", "below float32's smallest normal number")]
+    [InlineData("--name --hard", "--name '--hard' is not a valid label")]
+    [InlineData("--epochs --runs-dir x", "--epochs expects a whole number, not '--runs-dir'")]
     [InlineData("--temperature 0", "--temperature must be a positive number")]
     [InlineData("--temperature -1", "--temperature must be a positive number")]
     [InlineData("--temp-min 2", "--temp-min (2) must not exceed --temperature (1)")]
@@ -63,6 +66,7 @@ public class CommandLineTests
         ["--threads"] = Environment.ProcessorCount.ToString(), ["--data-dir"] = "data", ["--runs-dir"] = "runs",
         ["--hard"] = null, ["--no-logit-relu"] = null, ["--binarize-seed"] = null, ["--train-limit"] = null, ["--test-limit"] = null,
         ["--no-tensorboard"] = null, ["--stock-adam"] = null, ["--offline"] = null, ["--name"] = null, ["--resume"] = null, ["--force"] = null,
+        ["--estimator"] = "gumbel-softmax", ["--run-dir"] = null, ["--autograd"] = null,
     };
 
     [Fact]
@@ -80,6 +84,10 @@ public class CommandLineTests
             else
                 Assert.EndsWith($"[default: {value}]", line);
         }
+        // Every option the help lists is one of those written out above.
+        var listed = lines.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^\s+(--[a-z-]+)").Groups[1].Value).Where(o => o.Length > 0).ToHashSet();
+        listed.ExceptWith(["--help", "--version"]);
+        Assert.Empty(listed.Except(DocumentedDefaults.Keys));
         // Choices are shown as users type them.
         Assert.Contains("--anneal-schedule <global|seed>", r.Stdout);
         Assert.Contains("--binarize <none|fixed|dynamic>", r.Stdout);

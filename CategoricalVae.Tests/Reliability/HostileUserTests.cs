@@ -35,6 +35,7 @@ public class HostileUserTests
         Assert.Single(lines);
         Assert.StartsWith("error: ", lines[0]);
         Assert.Contains(expected, lines[0]);
+        Assert.DoesNotMatch(@"System\.[A-Z]\w+|CategoricalVae\.\w+\.\w+", lines[0]); // no .NET type names
     }
 
     [Fact]
@@ -63,9 +64,12 @@ public class HostileUserTests
                      (["--threads", "2147483647"], "--threads must be between 1 and 256"),
                      (["--temperature", "1e400"], "--temperature must be a positive number"),
                      (["--lr", "NaN"], "--lr must be a positive number"),
-                     (["--latent-dim", "1000", "--categories", "1000", "--batch-size", "1000"], "GB"),
+                     (["--latent-dim", "1000", "--categories", "1000"], "at most 300000 are supported"),
                  })
             AssertOneErrorLine(CliRunner.Run(dir.Path, Args("refused", [.. Tiny, .. args])), ExitCodes.Refused, expected);
+        // A model within the size limit whose batches will not fit is refused with the estimate.
+        AssertOneErrorLine(CliRunner.Run(dir.Path, Args("refused", ["--latent-dim", "300", "--categories", "1000", "--batch-size", "20000",
+            "--train-limit", "20000", "--test-limit", "100", "--no-tensorboard"])), ExitCodes.Refused, "GB");
         Assert.False(Directory.Exists(dir.File("refused")));
     }
 
@@ -214,18 +218,23 @@ public class HostileUserTests
             AssertOneErrorLine(CliRunner.Run(dir.Path, args), code, expected);
     }
 
-    [Fact]
-    public void A_large_code_trains_with_bounded_pictures()
+    [Theory]
+    [InlineData(30, 1000)]
+    [InlineData(1, 100_000)] // the traversal once built a K × K identity here: 40 GB
+    public void A_large_code_trains_with_bounded_pictures(int latents, int categories)
     {
         using var dir = new TempDir();
-        var r = CliRunner.Run(dir.Path, Args("runs", [.. Tiny, "--epochs", "1", "--categories", "1000"]));
+        var r = CliRunner.Run(dir.Path, Args("runs", [.. Tiny, "--epochs", "1", "--latent-dim", $"{latents}", "--categories", $"{categories}"]));
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.DoesNotContain("Could not write", r.Stdout + r.Stderr);
         string run = RunFolder.Single(dir.File("runs"));
         Assert.Single(RunFolder.Rows(run));
+        Assert.True(File.Exists(Path.Combine(run, "checkpoint.bin")));
         using var traversal = SkiaSharp.SKBitmap.Decode(Path.Combine(run, "traversal-1.png"));
-        // 30 latents (rows) × the first 16 of 1000 categories (columns).
-        Assert.Equal((16 * 30 + 2, 30 * 30 + 2), (traversal.Width, traversal.Height));
+        // The latents (rows, at most 30) × the first 16 categories (columns).
+        Assert.Equal((16 * 30 + 2, Math.Min(latents, 30) * 30 + 2), (traversal.Width, traversal.Height));
     }
+
 
     [Fact]
     public void An_exploding_run_is_stopped_by_the_NaN_guard_and_the_reason_is_in_train_log()
@@ -246,6 +255,12 @@ public class HostileUserTests
     [InlineData("temp_min", "0", "--temp-min must be a positive number")]
     [InlineData("anneal_schedule", "\"sideways\"", "cannot read the run's configuration")]
     [InlineData("latent_dim", "\"thirty\"", "cannot read the run's configuration")]
+    [InlineData("latent_dim", "null", "a value at options.latent_dim")]
+    [InlineData("seed", "1e30", "a value at options.seed")]
+    [InlineData("estimator", "\"bogus\"", "a value at options.estimator")]
+    [InlineData("hard", "\"yes\"", "a value at options.hard")]
+    [InlineData("seed", "<removed>", "options.seed is missing")]
+    [InlineData("learning_rate", "<removed>", "options.learning_rate is missing")]
     public void A_hand_edited_config_is_checked_like_the_command_line_and_nothing_changes(string field, string value, string expected)
     {
         using var dir = new TempDir();
@@ -254,6 +269,8 @@ public class HostileUserTests
         var config = JsonNode.Parse(File.ReadAllText(configFile))!;
         if (field == "options")
             config["options"] = JsonNode.Parse(value);
+        else if (value == "<removed>")
+            Assert.True(config["options"]!.AsObject().Remove(field));
         else
             config["options"]![field] = JsonNode.Parse(value);
         File.WriteAllText(configFile, config.ToJsonString());

@@ -44,7 +44,7 @@ public class KillAndCorruptionTests
 
     [Theory]
     [InlineData("during-epoch")]
-    [InlineData("checkpoint:2")]
+    [InlineData("checkpoint:3")] // epoch 2's (the first is the untrained model's)
     [InlineData("metrics:2")]
     [InlineData("png:7")]    // epoch 2's first picture (epoch 1 writes six)
     public void A_kill_at_any_moment_leaves_a_resumable_run_that_ends_like_an_uninterrupted_one(string where)
@@ -174,10 +174,45 @@ public class KillAndCorruptionTests
         Assert.Equal(new[] { 1, 2, 3 }, RunFolder.Rows(run).Select(m => m.Epoch));
     }
 
+    [Fact]
+    public void Repeated_or_out_of_order_rows_are_refused_and_a_second_repair_keeps_the_first_ones_copies()
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run(dir.Path, Args("runs", "--epochs", "2", "--train-limit", "300", "--test-limit", "100", "--no-tensorboard"));
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        string run = RunFolder.Single(dir.File("runs")), metrics = Path.Combine(run, "metrics.csv");
+        var lines = File.ReadAllLines(metrics);
+        File.WriteAllLines(metrics, [lines[0], lines[1], lines[1], lines[2]]); // epochs 1, 1, 2
+        string before = RunFolder.Fingerprint(run);
+        var refused = CliRunner.Run(dir.Path, ResumeArgs(run, "--epochs", "3"));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("repeated or out-of-order rows (epochs 1, 1, 2)", refused.Stderr);
+        Assert.Equal(before, RunFolder.Fingerprint(run));
+        var compare = CliRunner.Run(dir.Path, ["compare", run, "--out", dir.File("c.png")]);
+        Assert.Contains("rows are not epochs 1…3 in order (1 1 2)", compare.Stdout);
+
+        var forced = CliRunner.Run(dir.Path, ResumeArgs(run, "--epochs", "3", "--force"));
+        Assert.True(forced.ExitCode == 0, forced.Stdout + forced.Stderr);
+        Assert.Equal(new[] { 1, 2, 3 }, RunFolder.Rows(run).Select(m => m.Epoch));
+        string firstCopy = File.ReadAllText(metrics + ".damaged");
+
+        File.WriteAllLines(metrics, [.. File.ReadAllLines(metrics), File.ReadAllLines(metrics)[1]]); // epochs 1, 2, 3, 1
+        var again = CliRunner.Run(dir.Path, ResumeArgs(run, "--epochs", "4", "--force"));
+        Assert.True(again.ExitCode == 0, again.Stdout + again.Stderr);
+        Assert.Equal(firstCopy, File.ReadAllText(metrics + ".damaged"));
+        Assert.True(File.Exists(metrics + ".damaged-2"), "the second repair's copy sits beside the first");
+        Assert.Equal(new[] { 1, 2, 3, 4 }, RunFolder.Rows(run).Select(m => m.Epoch));
+    }
+
+    /// <summary>Checkpoint writes: 1 is the untrained model written at the start, 2 is epoch 1's; metrics writes: 1 is
+    /// epoch 1's row. Wherever the disk fills up, a plain --resume finishes the run.</summary>
     [Theory]
-    [InlineData("checkpoint:2")]
-    [InlineData("metrics:2")]
-    public void A_full_disk_gives_a_clear_message_and_keeps_the_previous_checkpoint(string where)
+    [InlineData("checkpoint:1", -1)]
+    [InlineData("checkpoint:2", 0)]
+    [InlineData("checkpoint:3", 1)]
+    [InlineData("metrics:1", 0)]
+    [InlineData("metrics:2", 1)]
+    public void A_full_disk_gives_a_clear_message_and_keeps_the_previous_checkpoint(string where, int checkpointEpochs)
     {
         using var dir = new TempDir();
         var r = CliRunner.Run(dir.Path, Args("runs", Small), new Dictionary<string, string> { [FaultVariables.FailWrite] = where });
@@ -185,7 +220,10 @@ public class KillAndCorruptionTests
         Assert.Contains("error: No space left on device", r.Stderr);
         Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         string run = RunFolder.Single(dir.File("runs"));
-        Assert.Equal(1, Checkpoint.Load(Path.Combine(run, "checkpoint.bin")).EpochsCompleted);
+        if (checkpointEpochs < 0)
+            Assert.False(File.Exists(Path.Combine(run, "checkpoint.bin")));
+        else
+            Assert.Equal(checkpointEpochs, Checkpoint.Load(Path.Combine(run, "checkpoint.bin")).EpochsCompleted);
         Assert.Empty(Directory.GetFiles(run, "*.tmp"));
         Assert.False(File.Exists(Path.Combine(run, RunLayout.LockName)));
         var resumed = CliRunner.Run(dir.Path, ResumeArgs(run));

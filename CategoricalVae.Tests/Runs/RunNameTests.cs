@@ -21,6 +21,7 @@ public class RunNameTests
     [InlineData("two words")]
     [InlineData("line\nbreak")]
     [InlineData("")]
+    [InlineData("--hard")] // an option swallowed as the label
     public void Labels_that_break_a_folder_name_or_a_line_are_refused_stating_the_rule(string name)
     {
         string? problem = RunName.Problem(name);

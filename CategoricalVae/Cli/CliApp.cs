@@ -24,7 +24,9 @@ public static class CliApp
         var parsed = Build(services).Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"error: {ParseErrorText.Describe(parsed.Errors[0])} (see --help)");
+            // An error about an option says more than the stray word it leaves behind (--epochs --runs-dir X).
+            var error = parsed.Errors.FirstOrDefault(e => e.SymbolResult is System.CommandLine.Parsing.OptionResult) ?? parsed.Errors[0];
+            Console.Error.WriteLine($"error: {ParseErrorText.Describe(error)} (see --help)");
             return ExitCodes.Refused;
         }
         try

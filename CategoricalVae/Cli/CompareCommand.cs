@@ -52,7 +52,9 @@ public static class CompareCommand
         }
         else if (folders.FirstOrDefault(f => !Directory.Exists(f)) is { } missing)
         {
-            throw UserFacingException.Refused($"{missing} is not a folder.");
+            throw UserFacingException.Refused(missing.StartsWith('-')
+                ? $"compare has no option {missing} (see compare --help)."
+                : $"{missing} is not a folder.");
         }
 
         var summaries = new List<RunSummary>();

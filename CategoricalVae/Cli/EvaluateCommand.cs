@@ -50,12 +50,16 @@ public static class EvaluateCommand
 
     static int Run(CliServices services, Request r)
     {
+        // Listening from the first moment: a stop during the checks or the loading ends with 130 too.
+        using var stop = StopSignal.ListenToConsole();
         var layout = new RunLayout(r.Run);
         if (!Directory.Exists(r.Run)) throw UserFacingException.Refused($"evaluate: {r.Run} is not a folder.");
         if (!File.Exists(layout.ConfigFile)) throw UserFacingException.Refused($"evaluate: {r.Run} has no {RunLayout.ConfigName} (not a run folder).");
         string checkpointFile = r.Checkpoint ?? layout.CheckpointFile;
+        if (Directory.Exists(checkpointFile))
+            throw UserFacingException.Refused($"evaluate: {checkpointFile} is a folder, not a checkpoint.");
         if (!File.Exists(checkpointFile))
-            throw UserFacingException.Refused($"evaluate: {checkpointFile} does not exist (the run never finished an epoch?).");
+            throw UserFacingException.Refused($"evaluate: {checkpointFile} does not exist (the run has not started training).");
         if (r.Samples is < 1 or > MaxSamples) throw UserFacingException.Refused($"--samples must be between 1 and {MaxSamples} (got {r.Samples}).");
         if (r.TestLimit is < 1) throw UserFacingException.Refused($"--test-limit must be at least 1 (got {r.TestLimit}).");
         if (SessionOptions.Problem(r.Threads, r.Device) is { } problem) throw UserFacingException.Refused(problem);
@@ -76,7 +80,6 @@ public static class EvaluateCommand
         torch.set_num_threads(r.Threads);
         var device = DeviceChoice.Resolve(r.Device);
         var clock = Stopwatch.StartNew();
-        using var stop = StopSignal.ListenToConsole();
 
         using var noise = new torch.Generator(1);
         using var model = ModelFactory.Create(trained.LatentDim, trained.Categories, trained.ReluOnLogits, trained.Seed, noise);

@@ -47,10 +47,12 @@ public static class GradVarCommand
 
     static int Run(CliServices services, Request r)
     {
+        // Listening from the first moment: a stop during the checks or the loading ends with 130 too.
+        using var stop = StopSignal.ListenToConsole();
         var layout = new RunLayout(r.Run);
         if (!Directory.Exists(r.Run)) throw UserFacingException.Refused($"gradvar: {r.Run} is not a folder.");
         if (!File.Exists(layout.ConfigFile)) throw UserFacingException.Refused($"gradvar: {r.Run} has no {RunLayout.ConfigName} (not a run folder).");
-        if (!File.Exists(layout.CheckpointFile)) throw UserFacingException.Refused($"gradvar: {layout.CheckpointFile} does not exist (the run never finished an epoch?).");
+        if (!File.Exists(layout.CheckpointFile)) throw UserFacingException.Refused($"gradvar: {layout.CheckpointFile} does not exist (the run has not started training).");
         if (r.Samples is < 2 or > MaxSamples) throw UserFacingException.Refused($"--samples must be between 2 and {MaxSamples} (got {r.Samples}).");
         if (r.Batch is < 1 or > MaxBatch) throw UserFacingException.Refused($"--batch must be between 1 and {MaxBatch} (got {r.Batch}).");
         if (SessionOptions.Problem(r.Threads, r.Device) is { } problem) throw UserFacingException.Refused(problem);
@@ -61,7 +63,6 @@ public static class GradVarCommand
         CliServices.LoadTorch(r.Run, r.Device);
         torch.set_num_threads(r.Threads);
         var device = DeviceChoice.Resolve(r.Device);
-        using var stop = StopSignal.ListenToConsole();
         using var noise = new torch.Generator(1);
         using var model = ModelFactory.Create(trained.LatentDim, trained.Categories, trained.ReluOnLogits, trained.Seed, noise);
         Checkpoint.Load(layout.CheckpointFile, model);

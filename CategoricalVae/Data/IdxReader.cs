@@ -86,9 +86,9 @@ public static class IdxReader
     {
         // Sized by what is there, never by the header's claim: a raw file's remaining length, else (gzip, whose
         // size is unknown until read) one chunk, growing with the data actually read.
-        long present = stream is FileStream file ? file.Length - file.Position : Chunk;
+        long present = stream is FileStream file ? file.Length - file.Position : FirstGzipGuess;
         var body = new MemoryStream((int)Math.Min(expected, Math.Min(present, int.MaxValue)));
-        byte[] chunk = new byte[(int)Math.Min(Chunk, expected + 1)];
+        byte[] chunk = new byte[(int)Math.Min(Chunk, Math.Min(expected, present) + 1)];
         long total = 0;
         while (true)
         {
@@ -107,6 +107,9 @@ public static class IdxReader
     }
 
     const int Chunk = 1 << 16;
+
+    /// <summary>gzip's decompressed size is unknown until read: the body starts this small and doubles as data arrives.</summary>
+    const int FirstGzipGuess = 4096;
 
     static int ReadFully(Stream stream, Span<byte> buffer, string path)
     {

@@ -17,11 +17,14 @@ public static class ResumeState
         string restart = $"--resume {run.Path} --force restarts this run from epoch 1 in place, keeping the old files as *{RunLayout.DamagedSuffix}.";
         MetricsFile metrics = MetricsCsv.ReadWithNotes(layout.MetricsFile);
 
+        if (!File.Exists(layout.CheckpointFile) && metrics.Rows.Count == 0 && !metrics.Damaged)
+            // Stopped before even the untrained model's checkpoint was written: nothing was trained, start again.
+            return RestartAfresh(run);
         if (!File.Exists(layout.CheckpointFile))
         {
             string why = metrics.Rows.Count > 0
                 ? $"{layout.CheckpointFile} is missing, but metrics.csv has {metrics.Rows.Count} row(s): the checkpoint was deleted or lost."
-                : $"{run.Path} has no checkpoint.bin: the run never finished an epoch.";
+                : $"{run.Path} has no checkpoint.bin.";
             if (!force)
                 throw UserFacingException.Refused($"{why} Nothing was changed; {restart}");
             return RestartAfresh(run);
@@ -93,10 +96,13 @@ public static class ResumeState
     {
         if (!File.Exists(path))
             return;
+        // A second repair keeps the first one's copies: metrics.csv.damaged, then metrics.csv.damaged-2, …
         string backup = RunLayout.Damaged(path);
+        for (int n = 2; File.Exists(backup); n++)
+            backup = $"{RunLayout.Damaged(path)}-{n}";
         if (keepOriginal)
-            File.Copy(path, backup, overwrite: true);
+            File.Copy(path, backup);
         else
-            File.Move(path, backup, overwrite: true);
+            File.Move(path, backup);
     }
 }

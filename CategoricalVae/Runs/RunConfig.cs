@@ -30,13 +30,28 @@ public sealed record RunConfig
 
     public void Save(string path, AtomicWriter writer) => writer.WriteText(path, JsonSerializer.Serialize(this, Json));
 
-    /// <summary>Reads config.json; anything unreadable, or options that break a rule, is refused (exit 2).</summary>
+    /// <summary>The run-defining options every version of config.json has written. One missing would silently become
+    /// today's default (another seed, another model) on resume, so it is refused; options added later default to what
+    /// runs did before they existed.</summary>
+    static readonly string[] AlwaysWritten =
+    [
+        "epochs", "batch_size", "learning_rate", "hard", "temperature", "temp_min", "anneal_rate", "anneal_every",
+        "anneal_schedule", "latent_dim", "categories", "relu_on_logits", "seed", "train_limit", "test_limit", "tensor_board",
+    ];
+
+    /// <summary>Reads config.json; anything unreadable, a run-defining option missing, or options that break a rule,
+    /// is refused (exit 2).</summary>
     public static RunConfig Load(string path)
     {
         RunConfig? config;
         try
         {
-            config = JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(path), Json);
+            string text = File.ReadAllText(path);
+            if (System.Text.Json.Nodes.JsonNode.Parse(text) is System.Text.Json.Nodes.JsonObject root
+                && root["options"] is System.Text.Json.Nodes.JsonObject options
+                && AlwaysWritten.FirstOrDefault(key => !options.ContainsKey(key)) is { } missing)
+                throw UserFacingException.Refused($"{path}: options.{missing} is missing; a run's config.json names every setting it was trained with (restore it, or start a new run).");
+            config = JsonSerializer.Deserialize<RunConfig>(text, Json);
         }
         catch (JsonException e)
         {

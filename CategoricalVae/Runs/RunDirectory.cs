@@ -118,11 +118,37 @@ public sealed class RunDirectory : IDisposable
             // An unreadable lock that is seconds old is most likely being written by a process claiming it now.
             if (owner == null && File.Exists(lockPath) && DateTime.UtcNow - File.GetLastWriteTimeUtc(lockPath) < TimeSpan.FromSeconds(5))
                 throw UserFacingException.Refused($"{Path} is being opened by another process (lock file {lockPath}); try again in a moment.");
-            // Stale: the owner is gone. Remove it and retry the atomic claim.
-            try { File.Delete(lockPath); }
+            // Stale: the owner is gone. Move it aside under a name of our own before removing it: of two processes taking
+            // over the same stale lock only one can move it, and the other then finds the winner's fresh lock.
+            string? judged = ReadText(lockPath);
+            string aside = $"{lockPath}.stale-{Environment.ProcessId}-{Guid.NewGuid():N}";
+            try { File.Move(lockPath, aside); }
+            catch (IOException) { continue; }
+            if (ReadText(aside) != judged)
+            {
+                // A fresh claim slipped in between reading and moving: give it back.
+                try { File.Move(aside, lockPath); }
+                catch (IOException) { }
+                continue;
+            }
+            try { File.Delete(aside); }
             catch (IOException) { }
         }
         throw UserFacingException.Refused($"Cannot take the lock {lockPath}; if no process is working on this run, delete it and try again.");
+    }
+
+    static string? ReadText(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     static RunLock? ReadOwner(string lockPath)

@@ -38,6 +38,9 @@ public sealed record RunSummary(
         string estimator = EstimatorFromConfig(layout.ConfigFile, notes);
         MetricsFile file = MetricsCsv.ReadWithNotes(layout.MetricsFile);
         notes.AddRange(file.Notes);
+        int[] epochs = file.Rows.Select(r => r.Epoch).ToArray();
+        if (!epochs.SequenceEqual(Enumerable.Range(1, epochs.Length)))
+            notes.Add($"metrics.csv rows are not epochs 1…{epochs.Length} in order ({string.Join(" ", epochs.Take(12))}{(epochs.Length > 12 ? " …" : "")}): figures may be wrong");
         if (RunDirectory.LiveOwner(folder) is { } owner)
             notes.Add($"in progress ({owner.Describe()})");
         else if (File.Exists(layout.LockFile))

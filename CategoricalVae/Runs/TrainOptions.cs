@@ -13,8 +13,9 @@ namespace CategoricalVae.Runs;
 /// </summary>
 public sealed record TrainOptions
 {
-    /// <summary>Largest code (latent-dim × categories) the model is built for; far above any useful size.</summary>
-    public const long MaxCodeSize = 1_000_000;
+    /// <summary>Largest code (latent-dim × categories) the model is built for; far above any useful size. Its checkpoint
+    /// (weights and Adam's two moments, ≈ 6.2 KB per code unit) must stay below the 2 GB a checkpoint can hold.</summary>
+    public const long MaxCodeSize = 300_000;
 
     /// <summary>Smallest temperature: below it float32 softmax of logits/τ overflows.</summary>
     public const double MinTemperature = 1e-4;
@@ -105,6 +106,7 @@ public sealed record TrainOptions
         if (Epochs < 1) return $"--epochs must be at least 1 (got {Epochs}).";
         if (BatchSize < 1) return $"--batch-size must be at least 1 (got {BatchSize}).";
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) return $"--lr must be a positive number (got {Show(LearningRate)}).";
+        if (LearningRate < 1.2e-38) return $"--lr {Show(LearningRate)} is below float32's smallest normal number (1.2e-38): Adam would compute with 0.";
         if (!(Temperature > 0) || double.IsInfinity(Temperature)) return $"--temperature must be a positive number (got {Show(Temperature)}).";
         if (!(TempMin > 0) || double.IsInfinity(TempMin)) return $"--temp-min must be a positive number (got {Show(TempMin)}).";
         if (TempMin < MinTemperature) return $"--temp-min {Show(TempMin)} is below {MinTemperature}: float32 softmax of logits/τ would overflow.";

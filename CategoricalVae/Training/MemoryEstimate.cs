@@ -6,7 +6,8 @@ namespace CategoricalVae.Training;
 /// <summary>
 /// A rough upper estimate of a run's memory, so a model that cannot fit is refused before anything is written
 /// rather than failing hours in: weights, gradients, Adam's two moments and its scratch copy (five float arrays
-/// per parameter), a step's activations and their gradients, and the data.
+/// per parameter), a step's activations and their gradients, the data, and the checkpoint, which is assembled in
+/// memory (weights and moments, twice: the serialised blocks and the file image).
 /// </summary>
 public static class MemoryEstimate
 {
@@ -20,7 +21,8 @@ public static class MemoryEstimate
         // terms and their gradients) and the layers' activations with their gradients.
         double perExample = 16.0 * o.CodeSize + 8.0 * (784 + 512 + 256 + 256 + 512 + 784);
         double data = 2.0 * (trainExamples + testExamples) * 784;
-        return 4 * (5 * parameters + batch * perExample) + data + Overhead;
+        double checkpoint = 2 * 3 * 4 * parameters;
+        return 4 * (5 * parameters + batch * perExample) + data + checkpoint + Overhead;
     }
 
     /// <summary>Memory the process may use: physical memory or the container's limit.</summary>

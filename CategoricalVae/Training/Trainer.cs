@@ -79,6 +79,10 @@ public sealed class Trainer : IDisposable
         var state = resumeFrom ?? new CheckpointState { LatentDim = _o.LatentDim, Categories = _o.Categories, Hard = _o.Hard, Estimator = _o.Estimator };
         if (resumeFrom != null)
             Checkpoint.Load(Layout.CheckpointFile, _model, _optimizer.Inner);
+        else
+            // The untrained model, so that a run that fails in its first epoch (a full disk, a kill) resumes like any
+            // other: a metrics row past the checkpoint is dropped and recomputed.
+            Checkpoint.Save(Layout.CheckpointFile, state with { Temperature = _o.Temperature, WrittenUtc = DateTime.UtcNow }, _model, _optimizer.Inner, _run.Writer);
 
         _log.Debug(_fused != null
             ? "Forward and backward through the fused CPU pass"

@@ -156,6 +156,12 @@ public sealed unsafe class FusedVae : IDisposable
 
         for (int i = 0; i < 6; i++)
         {
+            // Loading a checkpoint may give the layers new parameter tensors; they must see these gradients.
+            _layers[i].weight!.grad = _weightGrads[i];
+            _layers[i].bias!.grad = _biasGrads[i];
+        }
+        for (int i = 0; i < 6; i++)
+        {
             double bound = rows * (double)_largestOutputGradient[i] * Math.Max(1.0, _largestInput[i]);
             if (!(bound <= FiniteBound))
                 return false;
