@@ -56,4 +56,39 @@ public class FusedAdamTests
             Assert.True(sa[i].exp_avg_sq.equal(sb[i].exp_avg_sq).all().item<bool>(), $"exp_avg_sq {i}");
         }
     }
+
+    /// <summary>Gradients whose squares, and moments that decay, fall below float32's normal range (1.2e-38) are read as
+    /// zero by the fused step: the weights still come out exactly as TorchSharp's Adam makes them.</summary>
+    [FactOnX64WithFma]
+    public void Subnormal_gradients_and_moments_leave_the_weights_as_TorchSharps_Adam_makes_them()
+    {
+        using var scope = NewDisposeScope();
+        var stock = Parameters(7);
+        var fusedParams = Parameters(7);
+        using var a = new FusedAdam(stock, 1e-3, fused: false);
+        using var b = new FusedAdam(fusedParams, 1e-3);
+        for (int step = 0; step < 60; step++)
+        {
+            foreach (var ps in new[] { stock, fusedParams })
+            {
+                var g = new Generator(2000 + (ulong)step);
+                // Tiny gradients (their squares are subnormal), exact zeros after step 5 (the moments decay), and some
+                // elements with ordinary gradients throughout.
+                foreach (var p in ps)
+                {
+                    var noise = randn(p.shape, generator: g);
+                    p.grad = step < 5 ? noise * 1e-21f : where(noise > 1.5f, noise, zeros_like(noise));
+                }
+            }
+            a.step();
+            b.step();
+        }
+        var sa = a.Inner.state_dict().State.Cast<Adam.State>().ToArray();
+        var sb = b.Inner.state_dict().State.Cast<Adam.State>().ToArray();
+        long subnormal = sa.Sum(s => ((s.exp_avg_sq != 0) & (s.exp_avg_sq.abs() < 1.1754944e-38f)).sum().item<long>());
+        Assert.True(subnormal > 0, "the stock moments have subnormal entries, so the case is exercised");
+        Assert.Equal(0, sb.Sum(s => ((s.exp_avg_sq != 0) & (s.exp_avg_sq.abs() < 1.1754944e-38f)).sum().item<long>()));
+        for (int i = 0; i < stock.Length; i++)
+            Assert.True(stock[i].equal(fusedParams[i]).all().item<bool>(), $"parameter {i} differs");
+    }
 }
