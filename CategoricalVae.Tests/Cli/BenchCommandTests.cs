@@ -30,7 +30,10 @@ public class BenchCommandTests
         foreach (string field in fields)
             Assert.True(root.TryGetProperty(field, out _), $"missing {field}");
         Assert.Equal("synthetic", root.GetProperty("data_source").GetString());
-        Assert.Equal(0.731136, root.GetProperty("gflop_per_step").GetDouble(), 6);
+        // 6 forward products, 12 backward, less the input's gradient nobody needs: 17 products of 2·batch·in·out flops.
+        long[] products = [784 * 512, 512 * 256, 256 * 300, 300 * 256, 256 * 512, 512 * 784];
+        double expectedGflop = 2.0 * 100 * (3 * products.Sum() - products[0]) / 1e9;
+        Assert.Equal(expectedGflop, root.GetProperty("gflop_per_step").GetDouble(), 6);
         foreach (string positive in new[] { "floor_ms_per_step", "train_ms_per_step", "eval_seconds", "artifact_seconds", "startup_seconds", "peak_rss_mb" })
             Assert.True(root.GetProperty(positive).GetDouble() > 0, positive);
         Assert.Equal(200, root.GetProperty("eval_examples").GetInt32());
