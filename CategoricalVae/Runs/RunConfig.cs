@@ -73,7 +73,9 @@ public sealed record RunConfig
         return config;
     }
 
-    /// <summary>The commit of the git checkout around the current folder, read from .git without running git.</summary>
+    /// <summary>The commit of the git checkout around <paramref name="startDir"/>, read from .git without running
+    /// git. A .git file (a worktree or a submodule) names the real git folder; a worktree's branches live in the
+    /// main repository's, which its "commondir" file names.</summary>
     public static string? FindGitCommit(string startDir)
     {
         try
@@ -81,22 +83,36 @@ public sealed record RunConfig
             for (var dir = new DirectoryInfo(startDir); dir != null; dir = dir.Parent)
             {
                 string git = Path.Combine(dir.FullName, ".git");
-                if (!Directory.Exists(git))
+                if (File.Exists(git))
+                {
+                    string pointer = File.ReadAllText(git).Trim();
+                    if (!pointer.StartsWith("gitdir: ", StringComparison.Ordinal))
+                        return null;
+                    git = Path.GetFullPath(pointer[8..], dir.FullName);
+                }
+                else if (!Directory.Exists(git))
                     continue;
                 string head = File.ReadAllText(Path.Combine(git, "HEAD")).Trim();
                 if (!head.StartsWith("ref: ", StringComparison.Ordinal))
                     return head;
-                string refName = head[5..];
-                string loose = Path.Combine(git, refName);
-                if (File.Exists(loose))
-                    return File.ReadAllText(loose).Trim();
-                string packed = Path.Combine(git, "packed-refs");
-                return File.Exists(packed)
-                    ? File.ReadLines(packed).Select(l => l.Split(' ')).FirstOrDefault(p => p.Length == 2 && p[1] == refName)?[0]
-                    : null;
+                string common = File.Exists(Path.Combine(git, "commondir"))
+                    ? Path.GetFullPath(File.ReadAllText(Path.Combine(git, "commondir")).Trim(), git)
+                    : git;
+                return ReadRef(git, head[5..]) ?? (common == git ? null : ReadRef(common, head[5..]));
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         return null;
+    }
+
+    static string? ReadRef(string git, string refName)
+    {
+        string loose = Path.Combine(git, refName);
+        if (File.Exists(loose))
+            return File.ReadAllText(loose).Trim();
+        string packed = Path.Combine(git, "packed-refs");
+        return File.Exists(packed)
+            ? File.ReadLines(packed).Select(l => l.Split(' ')).FirstOrDefault(p => p.Length == 2 && p[1] == refName)?[0]
+            : null;
     }
 }

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace CategoricalVae.Model.Fused;
 
 /// <summary>
-/// The model's forward and backward pass written out by hand for the CPU: the twelve matrix products (six forward,
+/// The model's forward and backward pass written out by hand for the CPU: the seventeen matrix products (six forward,
 /// eleven backward: the input's gradient is never needed) go to libtorch into buffers allocated once, and everything
 /// between them runs as the vectorised loops of <see cref="DenseKernel"/>, <see cref="LatentKernel"/> and
 /// <see cref="OutputKernel"/>. No autograd graph is built, so a step costs its products plus a few passes over
