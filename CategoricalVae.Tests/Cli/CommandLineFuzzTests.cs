@@ -14,6 +14,7 @@ namespace CategoricalVae.Tests.Cli;
 /// or 2, no .NET type name or stack trace in the output, no unreadable metrics row, bounded memory.
 /// </summary>
 [Trait("Category", Category.EndToEnd)]
+[Collection(ProcessStateCollection.Name)]
 public class CommandLineFuzzTests(Xunit.Abstractions.ITestOutputHelper log)
 {
     const string IntMax = "2147483647", IntMin = "-2147483648", LongMax = "9223372036854775807", LongMin = "-9223372036854775808";

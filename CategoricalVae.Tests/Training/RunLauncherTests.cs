@@ -9,6 +9,7 @@ namespace CategoricalVae.Tests.Training;
 
 /// <summary>Runs started in-process through <see cref="RunLauncher"/>, the entry `train`, `bench` and `sweep` share.</summary>
 [Trait("Category", Category.Unit)]
+[Collection(ProcessStateCollection.Name)]   // sets libtorch's thread count for the whole process
 public class RunLauncherTests
 {
     sealed class Recorder : ITrainingObserver
@@ -148,9 +149,11 @@ public class RunLauncherTests
         Assert.Contains("through TorchSharp's autograd graph (as the run asks)", File.ReadAllText(Path.Combine(graph.RunPath, RunLayout.LogName)));
         var (a, b) = (RunFolder.LossColumns(fused.RunPath), RunFolder.LossColumns(graph.RunPath));
         Assert.NotEqual(a[0][3], b[0][3]); // different rounding: not the same code path
+        // Relative agreement for the losses; the KL of this tiny model is ≈0.005 nats, where rounding that drifts
+        // over two epochs is relatively larger, so it also gets an absolute 1e-4 nats.
         for (int row = 0; row < a.Count; row++)
             for (int col = 3; col < a[row].Length; col++)
-                Assert.Equal(b[row][col], a[row][col], Math.Abs(b[row][col]) * 1e-3);
+                Assert.Equal(b[row][col], a[row][col], Math.Abs(b[row][col]) * 1e-3 + 1e-4);
 
         // Older config.json files have no "autograd": such a run was trained through the graph and resumes through it,
         // so its third epoch equals that of the same run trained in one go through the graph.
