@@ -83,5 +83,8 @@ public class BenchCommandTests
         double best = Math.Min(byThreads.GetProperty("1").GetDouble(), byThreads.GetProperty(Environment.ProcessorCount.ToString()).GetDouble());
         Assert.Equal(best / doc.RootElement.GetProperty("train_ms_per_step").GetDouble(), speedup, 6);
         Assert.Contains("speed-up over PyTorch", r.Stdout);
+        double bound = doc.RootElement.GetProperty("speedup_bound_over_pytorch").GetDouble();
+        Assert.Equal(best / doc.RootElement.GetProperty("floor_ms_per_step").GetDouble(), bound, 6);
+        Assert.Contains("speed-up bound", r.Stdout);
     }
 }

@@ -46,6 +46,10 @@ public sealed record BenchReport
     /// <summary>PyTorch's best ms/step over ours: how many times faster the port trains.</summary>
     public double? SpeedupOverPytorch => Pytorch is { } p ? p.BestMsPerStep / TrainMsPerStep : null;
 
+    /// <summary>PyTorch's best ms/step over the matmul floor: the speed-up of a step that did nothing but its matrix
+    /// products through libtorch, so no step built on those products can exceed it.</summary>
+    public double? SpeedupBoundOverPytorch => Pytorch is { } p ? p.BestMsPerStep / FloorMsPerStep : null;
+
     /// <summary>A training step split into phases (separate loop on the same model, loss and Adam), with the fused pass
     /// a run uses by default.</summary>
     public required StepBreakdown.Phases Phases { get; init; }
@@ -79,6 +83,7 @@ public sealed record BenchReport
                 ("PyTorch original", string.Join(", ", p.MsPerStepByThreads.Select(kv => $"{kv.Value:F2} ms/step at {kv.Key} thread{(kv.Key == 1 ? "" : "s")}")) +
                     $"  (torch {p.TorchVersion}, {p.Blas}, OPENBLAS_NUM_THREADS=1)"),
                 ("speed-up over PyTorch", $"{SpeedupOverPytorch:F2}×  (its best setting, {p.BestThreads} thread{(p.BestThreads == 1 ? "" : "s")}; target ≥ 2)"),
+                ("speed-up bound", $"{SpeedupBoundOverPytorch:F2}×  (PyTorch's best over the matmul floor: the most a step of these products can reach)"),
             ];
         int width = rows.Max(r => r.Item1.Length);
         var text = new StringBuilder();
