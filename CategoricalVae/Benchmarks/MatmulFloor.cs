@@ -41,6 +41,8 @@ public static class MatmulFloor
 
         void Step()
         {
+            // Some TorchSharp versions wrap an in-place result in a new handle; the scope frees those per step.
+            using var step = NewDisposeScope();
             for (int i = 0; i < layers; i++)
                 outputs[i].addmm_(inputs[i], transposedWeights[i], beta: 0, alpha: 1);
             for (int i = layers - 1; i >= 0; i--)
