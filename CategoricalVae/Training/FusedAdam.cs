@@ -55,6 +55,7 @@ public sealed class FusedAdam : IDisposable
         // changes the rate in the wrapped optimizer's parameter group.
         var states = _adam.state_dict().State;
         double lr = _adam.ParamGroups.First().LearningRate;
+        var kernels = new List<Kernel>(_parameters.Length);
         for (int i = 0; i < _parameters.Length; i++)
         {
             if (_grads[i] is not { } grad)
@@ -66,8 +67,9 @@ public sealed class FusedAdam : IDisposable
             double biasCorrection2 = 1 - Math.Pow(_beta2, s.step);
             if (!MklVml.HasSquareRoot)
                 _scratch[i] ??= empty_like(p).DetachFromDisposeScope();
-            Update(p, grad, s.exp_avg, s.exp_avg_sq, _scratch[i], _beta1, _beta2, lr / biasCorrection1, Math.Sqrt(biasCorrection2), _eps);
+            kernels.Add(KernelFor(p, grad, s.exp_avg, s.exp_avg_sq, _scratch[i], lr / biasCorrection1, Math.Sqrt(biasCorrection2)));
         }
+        Update(kernels);
     }
 
     /// <summary>Reads each parameter's gradient once; false (use the stock step) if one is not a plain float
@@ -93,41 +95,51 @@ public sealed class FusedAdam : IDisposable
     /// to (x86-64 with FMA; elsewhere results may differ at float rounding), and libtorch's own square root
     /// (MKL's, which is not correctly rounded). Where MKL's vsSqrt can be called directly, one pass does it all,
     /// a cache-sized chunk at a time; otherwise v is copied to a scratch tensor for torch's sqrt between two
-    /// passes. Large tensors are split across the libtorch thread count: the passes are memory-bound.</summary>
-    unsafe void Update(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor? scratch, double beta1, double beta2, double stepSize, double sqrtBias2, double eps)
+    /// passes.</summary>
+    unsafe Kernel KernelFor(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor? scratch, double stepSize, double sqrtBias2)
     {
-        int n = (int)param.numel();
-        if (grad.numel() != n || expAvg.numel() != n || expAvgSq.numel() != n || scratch is not null && scratch.numel() != n)
+        long n = param.numel();
+        if (n > int.MaxValue || grad.numel() != n || expAvg.numel() != n || expAvgSq.numel() != n || scratch is not null && scratch.numel() != n)
             throw new InvalidOperationException("Adam state does not match its parameter's size.");
-        var k = new Kernel
+        return new Kernel
         {
+            Length = (int)n, Scratch = scratch,
             P = Pointer(param), G = Pointer(grad), M = Pointer(expAvg), V = Pointer(expAvgSq), D = scratch is null ? null : Pointer(scratch),
-            Beta1 = (float)beta1, OneMinusBeta1 = (float)(1 - beta1), Beta2 = (float)beta2, OneMinusBeta2 = (float)(1 - beta2),
-            Step = (float)-stepSize, Bias = (float)sqrtBias2, Eps = (float)eps,
+            Beta1 = (float)_beta1, OneMinusBeta1 = (float)(1 - _beta1), Beta2 = (float)_beta2, OneMinusBeta2 = (float)(1 - _beta2),
+            Step = (float)-stepSize, Bias = (float)sqrtBias2, Eps = (float)_eps,
         };
-        int parts = n >= ParallelThreshold ? Math.Max(1, _threads) : 1;
-        if (scratch is null)
-        {
-            ForParts(n, parts, k.OnePass);
-            return;
-        }
-        ForParts(n, parts, k.Moments);
-        scratch.sqrt_();
-        ForParts(n, parts, k.Parameters);
     }
 
-    /// <summary>Below this many elements a second thread costs more than it saves.</summary>
-    const int ParallelThreshold = 1 << 16;
-
-    static void ForParts(int n, int parts, Action<int, int> body)
+    /// <summary>Every parameter's update, as one parallel loop over <see cref="Kernel.Chunk"/>-sized pieces of all of
+    /// them. One loop per step rather than one per parameter, and many small pieces rather than one half per thread:
+    /// with two pieces the calling thread often took both before a pool thread woke, and the update ran on one core.
+    /// The pieces are independent element ranges, so how they are shared out never changes a result.</summary>
+    void Update(List<Kernel> kernels)
     {
-        if (parts == 1)
+        var pieces = new List<(Kernel Kernel, int Start)>();
+        foreach (var k in kernels)
+            for (int at = 0; at < k.Length; at += Kernel.Chunk)
+                pieces.Add((k, at));
+        void Run(Action<Kernel, int, int> pass)
         {
-            body(0, n);
+            if (_threads <= 1 || pieces.Count == 1)
+            {
+                foreach (var (k, start) in pieces)
+                    pass(k, start, Math.Min(k.Length, start + Kernel.Chunk));
+                return;
+            }
+            Parallel.For(0, pieces.Count, new ParallelOptions { MaxDegreeOfParallelism = _threads },
+                i => pass(pieces[i].Kernel, pieces[i].Start, Math.Min(pieces[i].Kernel.Length, pieces[i].Start + Kernel.Chunk)));
+        }
+        if (MklVml.HasSquareRoot)
+        {
+            Run((k, start, end) => k.OnePass(start, end));
             return;
         }
-        int chunk = (n / parts + Vector<float>.Count - 1) / Vector<float>.Count * Vector<float>.Count;
-        Parallel.For(0, parts, part => body(Math.Min(n, part * chunk), Math.Min(n, (part + 1) * chunk)));
+        Run((k, start, end) => k.Moments(start, end));
+        foreach (var k in kernels)
+            k.Scratch!.sqrt_();
+        Run((k, start, end) => k.Parameters(start, end));
     }
 
     static unsafe float* Pointer(Tensor t) =>
@@ -136,11 +148,13 @@ public sealed class FusedAdam : IDisposable
     /// <summary>The passes over [start, end) of native float arrays (libtorch's memory never moves).</summary>
     unsafe sealed class Kernel
     {
+        public int Length;
+        public Tensor? Scratch;
         public float* P, G, M, V, D;
         public float Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, Step, Bias, Eps;
 
         /// <summary>Elements per chunk of <see cref="OnePass"/>: its √v scratch stays in the first-level cache.</summary>
-        const int Chunk = 4096;
+        public const int Chunk = 4096;
 
         /// <summary>Moments, MKL's √v into a stack buffer, and the parameters, chunk by chunk: each array is read
         /// and written once.</summary>
