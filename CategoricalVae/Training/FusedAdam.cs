@@ -22,6 +22,8 @@ public sealed class FusedAdam : IDisposable
     readonly Tensor?[] _scratch;
     readonly Tensor?[] _grads;
     readonly int _threads = torch.get_num_threads();
+    readonly ParallelOptions _parallel;
+    readonly List<(Kernel Kernel, int Start, int End)> _pieces = [];
     // Checked once: the model is on its device before the optimizer is made, and parameters never move after.
     readonly bool _plainCpuFloat;
 
@@ -31,6 +33,7 @@ public sealed class FusedAdam : IDisposable
         _scratch = new Tensor?[_parameters.Length];
         _grads = new Tensor?[_parameters.Length];
         _plainCpuFloat = _parameters.All(IsPlainCpuFloat);
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _threads) };
         _adam = optim.Adam(_parameters, lr, beta1, beta2, eps);
         (_beta1, _beta2, _eps) = (beta1, beta2, eps);
         Fused = fused;
@@ -116,20 +119,20 @@ public sealed class FusedAdam : IDisposable
     /// The pieces are independent element ranges, so how they are shared out never changes a result.</summary>
     void Update(List<Kernel> kernels)
     {
-        var pieces = new List<(Kernel Kernel, int Start)>();
+        // Rebuilt every step (loading a checkpoint moves the moments), into a list kept from step to step.
+        _pieces.Clear();
         foreach (var k in kernels)
             for (int at = 0; at < k.Length; at += Kernel.Chunk)
-                pieces.Add((k, at));
+                _pieces.Add((k, at, Math.Min(k.Length, at + Kernel.Chunk)));
         void Run(Action<Kernel, int, int> pass)
         {
-            if (_threads <= 1 || pieces.Count == 1)
+            if (_threads <= 1 || _pieces.Count == 1)
             {
-                foreach (var (k, start) in pieces)
-                    pass(k, start, Math.Min(k.Length, start + Kernel.Chunk));
+                foreach (var (k, start, end) in _pieces)
+                    pass(k, start, end);
                 return;
             }
-            Parallel.For(0, pieces.Count, new ParallelOptions { MaxDegreeOfParallelism = _threads },
-                i => pass(pieces[i].Kernel, pieces[i].Start, Math.Min(pieces[i].Kernel.Length, pieces[i].Start + Kernel.Chunk)));
+            Parallel.For(0, _pieces.Count, _parallel, i => pass(_pieces[i].Kernel, _pieces[i].Start, _pieces[i].End));
         }
         if (MklVml.HasSquareRoot)
         {
