@@ -24,14 +24,26 @@ public class FusedAdamTests
             p.grad = randn(p.shape, generator: g) * (step % 3 == 0 ? 1e-4f : 3f);
     }
 
+    /// <summary>The most a weight may differ from TorchSharp's after <paramref name="steps"/> steps: per step a rounding of
+    /// the update (TorchSharp's Adam takes MKL's square root, which is not always correctly rounded, and divides by
+    /// √(1−β2ᵗ) where ours multiplies) and of the weight itself. A wrong formula is off by a good part of an update,
+    /// about lr = 1e-3; a wrong ε by 1e-6 or more.</summary>
+    static float Tolerance(Tensor weights, int steps)
+    {
+        float largest = weights.abs().max().item<float>();
+        float ulp = MathF.BitIncrement(largest) - largest;
+        return steps * (1e-9f + 2 * ulp);
+    }
+
     [FactOnX64WithFma]
-    public void Twenty_steps_are_bit_identical_to_TorchSharps_Adam()
+    public void Twenty_steps_match_TorchSharps_Adam_moments_exactly_and_weights_to_a_rounding()
     {
         using var scope = NewDisposeScope();
         var stock = Parameters(5);
         var fusedParams = Parameters(5);
         using var a = new FusedAdam(stock, 1e-3, fused: false);
         using var b = new FusedAdam(fusedParams, 1e-3);
+        var before = stock.Select(p => p.detach().clone()).ToArray();
         for (int step = 0; step < 20; step++)
         {
             SetGradients(stock, step);
@@ -41,12 +53,12 @@ public class FusedAdamTests
         }
         for (int i = 0; i < stock.Length; i++)
         {
-            var differs = stock[i].ne(fusedParams[i]);
-            long count = differs.sum().item<long>();
-            if (count != 0)
-                Assert.Fail($"parameter {i} [{string.Join("×", Shapes[i])}]: {count} elements differ, first at {differs.flatten().nonzero()[0].item<long>()}, max |Δ| {(stock[i] - fusedParams[i]).abs().max().item<float>():E3}");
+            float worst = (stock[i] - fusedParams[i]).abs().max().item<float>();
+            float moved = (stock[i] - before[i]).abs().max().item<float>();
+            Assert.True(moved > 1e-3f, $"parameter {i} moved by {moved:E3} only: the steps did not update it");
+            Assert.True(worst <= Tolerance(stock[i], 20), $"parameter {i} [{string.Join("×", Shapes[i])}]: max |Δ| {worst:E3}");
         }
-        // The moments too: a checkpoint written by either optimizer resumes the other's run exactly.
+        // The moments exactly: a checkpoint written by either optimizer resumes the other's run.
         var sa = a.Inner.state_dict().State.Cast<Adam.State>().ToArray();
         var sb = b.Inner.state_dict().State.Cast<Adam.State>().ToArray();
         for (int i = 0; i < sa.Length; i++)
@@ -57,8 +69,36 @@ public class FusedAdamTests
         }
     }
 
+    /// <summary>A step is libtorch's float32 arithmetic except for the denominator, which is √v·(1/√(1−β2)) + ε with a
+    /// correctly rounded square root and one multiply-add: written out here element by element, it agrees exactly
+    /// with the vectorised pass.</summary>
+    [FactOnX64WithFma]
+    public void A_step_is_libtorchs_float32_arithmetic_but_for_the_denominator()
+    {
+        using var scope = NewDisposeScope();
+        var ps = Parameters(9);
+        var expected = ps.Select(p => p.detach().clone()).ToArray();
+        using var adam = new FusedAdam(ps, 1e-3);
+        SetGradients(ps, 1);
+        adam.step();
+        // One step from zero moments, written out as libtorch's kernels compute it in float32.
+        float oneMinusBeta1 = (float)(1 - 0.9), oneMinusBeta2 = (float)(1 - 0.999), stepSize = (float)-(1e-3 / (1 - 0.9));
+        float inverseBias = (float)(1 / Math.Sqrt(1 - 0.999));
+        for (int i = 0; i < ps.Length; i++)
+        {
+            float[] p = expected[i].data<float>().ToArray(), g = ps[i].grad!.data<float>().ToArray();
+            for (int j = 0; j < p.Length; j++)
+            {
+                float m = MathF.FusedMultiplyAdd(g[j], oneMinusBeta1, 0f);
+                float v = MathF.FusedMultiplyAdd(oneMinusBeta2 * g[j], g[j], 0f);
+                p[j] += stepSize * m / MathF.FusedMultiplyAdd(MathF.Sqrt(v), inverseBias, 1e-8f);
+            }
+            Assert.Equal(p, ps[i].data<float>().ToArray());
+        }
+    }
+
     /// <summary>Gradients whose squares, and moments that decay, fall below float32's normal range (1.2e-38) are read as
-    /// zero by the fused step: the weights still come out exactly as TorchSharp's Adam makes them.</summary>
+    /// zero by the fused step: the weights still come out as TorchSharp's Adam makes them, to a rounding.</summary>
     [FactOnX64WithFma]
     public void Subnormal_gradients_and_moments_leave_the_weights_as_TorchSharps_Adam_makes_them()
     {
@@ -89,6 +129,9 @@ public class FusedAdamTests
         Assert.True(subnormal > 0, "the stock moments have subnormal entries, so the case is exercised");
         Assert.Equal(0, sb.Sum(s => ((s.exp_avg_sq != 0) & (s.exp_avg_sq.abs() < 1.1754944e-38f)).sum().item<long>()));
         for (int i = 0; i < stock.Length; i++)
-            Assert.True(stock[i].equal(fusedParams[i]).all().item<bool>(), $"parameter {i} differs");
+        {
+            float worst = (stock[i] - fusedParams[i]).abs().max().item<float>();
+            Assert.True(worst <= Tolerance(stock[i], 60), $"parameter {i}: max |Δ| {worst:E3}");
+        }
     }
 }

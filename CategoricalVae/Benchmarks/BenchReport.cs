@@ -74,7 +74,7 @@ public sealed record BenchReport
             ("peak RSS", $"{PeakRssMb:F0} MB  (target ≤ 1024)"),
             ("step breakdown, fused", Breakdown(Phases)),
             ("step breakdown, autograd", Breakdown(GraphPhases)),
-            ("Adam: fused vs stock", $"{Phases.OptimizerMs:F2} ms vs {Phases.StockAdamMs:F2} ms per step (TorchSharp's optim.Adam, same results)"),
+            ("Adam: fused vs stock", $"{Phases.OptimizerMs:F2} ms vs {Phases.StockAdamMs:F2} ms per step (TorchSharp's optim.Adam; same moments, weights to a rounding)"),
         };
         if (Pytorch is { } p)
             rows =

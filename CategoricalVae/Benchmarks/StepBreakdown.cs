@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using CategoricalVae.Common;
+using CategoricalVae.Data;
+using CategoricalVae.Model;
 using CategoricalVae.Model.Estimators;
 using CategoricalVae.Model.Fused;
 using CategoricalVae.Training;
@@ -44,9 +46,14 @@ public static class StepBreakdown
         using var optimizer = new FusedAdam(model.parameters(), 1e-3, fused: fusedAdam);
         using var pass = fusedPass ? new FusedVae(model, model.Estimator.Fused!.Value, batch, NoFaults.Instance) : null;
         var step = new TrainingStep(model, optimizer, NoFaults.Instance, pass);
-        using var dataNoise = new Generator(3);
-        var data = randint(0, 256, [batch * 10, 784], dtype: ScalarType.Byte, generator: dataNoise);
-        var perm = arange(batch * 10);
+        // Batches are gathered as a run gathers them: bytes to floats, into one buffer reused from step to step.
+        var random = new Random(3);
+        byte[] pixels = new byte[batch * 10 * CategoricalVaeModel.PixelCount];
+        random.NextBytes(pixels);
+        var data = new MnistDataset(pixels, new byte[batch * 10], batch * 10);
+        var buffer = zeros([batch, CategoricalVaeModel.PixelCount]);
+        using var order = new Generator(4);
+        var perm = randperm(batch * 10, generator: order);
         var clocks = new Stopwatch[5].Select(_ => new Stopwatch()).ToArray();
 
         for (int i = 0; i < warmup + steps; i++)
@@ -55,7 +62,7 @@ public static class StepBreakdown
                 foreach (var c in clocks) c.Reset();
             using var stepScope = NewDisposeScope();
             clocks[0].Start();
-            var x = data.index_select(0, perm.narrow(0, i % 10 * batch, batch)).to(ScalarType.Float32).div_(255f);
+            var x = data.BatchInto(perm.narrow(0, i % 10 * batch, batch), buffer);
             clocks[0].Stop();
 
             clocks[1].Start();

@@ -65,9 +65,10 @@ public static class DiscreteBound
     }
 
     /// <summary>The same estimates on the CPU with the sampling and the likelihood as vectorised loops
-    /// (<see cref="DiscreteSampleKernel"/>) and the decoder's products into buffers allocated once per call: the graph
-    /// spends about half its time on those element-wise operations over tensors of millions of entries. The noise is
-    /// the graph's (same generator, same draws); the Gumbel values agree to float rounding.</summary>
+    /// (<see cref="DiscreteSampleKernel"/>, on both threads through <see cref="DecoderChunkPasses"/>) and the decoder's
+    /// products into buffers allocated once per call: the graph spends about half its time on those element-wise
+    /// operations over tensors of millions of entries. The noise is the graph's (same generator, same draws); the
+    /// Gumbel values agree to float rounding.</summary>
     static unsafe (Tensor Elbo, Tensor ImportanceWeighted, Tensor Kl) EstimateFused(CategoricalVaeModel model, Tensor x, int samples, Generator generator,
         int rowsPerChunk, Func<bool>? stopRequested)
     {
@@ -99,7 +100,7 @@ public static class DiscreteBound
 
         var logWeights = new double[(long)batch * samples];
         var reconstructionSum = new double[batch];
-        int threads = Math.Max(1, get_num_threads());
+        var passes = new DecoderChunkPasses(Math.Max(1, get_num_threads()));
         for (int start = 0; start < samples; start += perChunk)
         {
             if (stopRequested?.Invoke() == true)
@@ -108,17 +109,15 @@ public static class DiscreteBound
             int s = Math.Min(perChunk, samples - start);
             int rows = batch * s;
             var u = rand([batch, s, latents, categories], ScalarType.Float32, x.device, generator: generator);
-            DiscreteSampleKernel.OneHotSamples(a, lq, Pointer(u), Pointer(code), Pointer(logQz), batch, s, latents, categories);
+            passes.Samples(a, lq, Pointer(u), Pointer(code), Pointer(logQz), batch, s, latents, categories);
             var z = code.narrow(0, 0, rows);
             var hidden4 = h4.narrow(0, 0, rows).addmm_(z, w4, beta: 0, alpha: 1);
-            DenseKernel.BiasActivation(Pointer(h4), b4, rows, (int)h4.shape[1], relu: true);
+            passes.BiasActivation(Pointer(h4), b4, rows, (int)h4.shape[1]);
             var hidden5 = h5.narrow(0, 0, rows).addmm_(hidden4, w5, beta: 0, alpha: 1);
-            DenseKernel.BiasActivation(Pointer(h5), b5, rows, (int)h5.shape[1], relu: true);
+            passes.BiasActivation(Pointer(h5), b5, rows, (int)h5.shape[1]);
             pixelLogits.narrow(0, 0, rows).addmm_(hidden5, w6, beta: 0, alpha: 1);
             float* pl = Pointer(pixelLogits), px = Pointer(logPx), qz = Pointer(logQz);
-            int parts = Math.Min(threads, batch);
-            Parallel.For(0, parts, part => DiscreteSampleKernel.LogBernoulli(pl, b6, image, px,
-                part * batch / parts, (part + 1) * batch / parts, s, pixels));
+            passes.LogBernoulli(pl, b6, image, px, batch, s, pixels);
             for (int b = 0; b < batch; b++)
                 for (int j = 0; j < s; j++)
                 {

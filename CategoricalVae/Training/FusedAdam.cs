@@ -8,21 +8,20 @@ using static TorchSharp.torch;
 namespace CategoricalVae.Training;
 
 /// <summary>
-/// Adam with TorchSharp's exact update rule (no weight decay, no AMSGrad), done in one vectorised pass over
-/// each parameter's CPU memory instead of TorchSharp's nine tensor operations and two temporary tensors per
-/// parameter (measured at ≈30 % of a training step). The moments live in the wrapped TorchSharp
-/// <see cref="Adam"/>'s own state, so checkpoints keep TorchSharp's format and either optimizer can resume
-/// the other's run. Anything but contiguous float32 CPU tensors (e.g. CUDA) goes through the stock step.
+/// Adam with TorchSharp's update rule (no weight decay, no AMSGrad), done in one vectorised pass over each
+/// parameter's CPU memory instead of TorchSharp's nine tensor operations and two temporary tensors per parameter
+/// (measured at ≈30 % of a training step). The moments live in the wrapped TorchSharp <see cref="Adam"/>'s own
+/// state, so checkpoints keep TorchSharp's format and either optimizer can resume the other's run. Anything but
+/// contiguous float32 CPU tensors (e.g. CUDA) goes through the stock step.
 /// </summary>
-public sealed class FusedAdam : IDisposable
+public sealed class FusedAdam : IDisposable, IParallelPieces
 {
     readonly Adam _adam;
     readonly Parameter[] _parameters;
     readonly double _beta1, _beta2, _eps;
-    readonly Tensor?[] _scratch;
     readonly Tensor?[] _grads;
     readonly int _threads = torch.get_num_threads();
-    readonly ParallelOptions _parallel;
+    readonly List<Kernel> _kernels = [];
     readonly List<(Kernel Kernel, int Start, int End)> _pieces = [];
     // Checked once: the model is on its device before the optimizer is made, and parameters never move after.
     readonly bool _plainCpuFloat;
@@ -30,10 +29,8 @@ public sealed class FusedAdam : IDisposable
     public FusedAdam(IEnumerable<Parameter> parameters, double lr, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, bool fused = true)
     {
         _parameters = parameters.ToArray();
-        _scratch = new Tensor?[_parameters.Length];
         _grads = new Tensor?[_parameters.Length];
         _plainCpuFloat = _parameters.All(IsPlainCpuFloat);
-        _parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _threads) };
         _adam = optim.Adam(_parameters, lr, beta1, beta2, eps);
         (_beta1, _beta2, _eps) = (beta1, beta2, eps);
         Fused = fused;
@@ -58,7 +55,7 @@ public sealed class FusedAdam : IDisposable
         // changes the rate in the wrapped optimizer's parameter group.
         var states = _adam.state_dict().State;
         double lr = _adam.ParamGroups.First().LearningRate;
-        var kernels = new List<Kernel>(_parameters.Length);
+        _kernels.Clear();
         for (int i = 0; i < _parameters.Length; i++)
         {
             if (_grads[i] is not { } grad)
@@ -68,11 +65,9 @@ public sealed class FusedAdam : IDisposable
             s.step += 1;
             double biasCorrection1 = 1 - Math.Pow(_beta1, s.step);
             double biasCorrection2 = 1 - Math.Pow(_beta2, s.step);
-            if (!MklVml.HasSquareRoot)
-                _scratch[i] ??= empty_like(p).DetachFromDisposeScope();
-            kernels.Add(KernelFor(p, grad, s.exp_avg, s.exp_avg_sq, _scratch[i], lr / biasCorrection1, Math.Sqrt(biasCorrection2)));
+            _kernels.Add(KernelFor(p, grad, s.exp_avg, s.exp_avg_sq, lr / biasCorrection1, Math.Sqrt(biasCorrection2)));
         }
-        Update(kernels);
+        Update();
     }
 
     /// <summary>Reads each parameter's gradient once; false (use the stock step) if one is not a plain float
@@ -92,102 +87,70 @@ public sealed class FusedAdam : IDisposable
     static bool IsPlainCpuFloat(Tensor t) =>
         t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && t.is_contiguous();
 
-    /// <summary>m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p + (−stepSize·m) / (√v / √(1−β2ᵗ) + ε), with
-    /// libtorch's float32 arithmetic step for step, so the result is bit-identical to TorchSharp's step (tested):
-    /// scalars rounded from double as its kernels do, the fused multiply-adds its add and addcmul kernels compile
-    /// to (x86-64 with FMA; elsewhere results may differ at float rounding), and libtorch's own square root
-    /// (MKL's, which is not correctly rounded). Where MKL's vsSqrt can be called directly, one pass does it all,
-    /// a cache-sized chunk at a time; otherwise v is copied to a scratch tensor for torch's sqrt between two
-    /// passes.</summary>
-    unsafe Kernel KernelFor(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor? scratch, double stepSize, double sqrtBias2)
+    /// <summary>m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p + (−stepSize·m) / (√v / √(1−β2ᵗ) + ε). The moments
+    /// are libtorch's float32 arithmetic step for step (scalars rounded from double as its kernels do, the fused
+    /// multiply-adds its add and addcmul kernels compile to on x86-64 with FMA), so they are bit-identical to
+    /// TorchSharp's (tested). The weight's update is rounded differently: the processor's square root, which is
+    /// correctly rounded, where libtorch calls MKL's, which is not always (it differs in the last bit for about one
+    /// value in six), and one multiply-add by 1/√(1−β2ᵗ) where libtorch divides. Square root and division share one
+    /// unit of the processor, and MKL's square root was a separate pass, so these took most of the update's time; a
+    /// weight now differs from TorchSharp's by a rounding of its update.</summary>
+    unsafe Kernel KernelFor(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, double stepSize, double sqrtBias2)
     {
         long n = param.numel();
-        if (n > int.MaxValue || grad.numel() != n || expAvg.numel() != n || expAvgSq.numel() != n || scratch is not null && scratch.numel() != n)
+        if (n > int.MaxValue || grad.numel() != n || expAvg.numel() != n || expAvgSq.numel() != n)
             throw new InvalidOperationException("Adam state does not match its parameter's size.");
         return new Kernel
         {
-            Length = (int)n, Scratch = scratch,
-            P = Pointer(param), G = Pointer(grad), M = Pointer(expAvg), V = Pointer(expAvgSq), D = scratch is null ? null : Pointer(scratch),
+            Length = (int)n,
+            P = Pointer(param), G = Pointer(grad), M = Pointer(expAvg), V = Pointer(expAvgSq),
             Beta1 = (float)_beta1, OneMinusBeta1 = (float)(1 - _beta1), Beta2 = (float)_beta2, OneMinusBeta2 = (float)(1 - _beta2),
-            Step = (float)-stepSize, Bias = (float)sqrtBias2, Eps = (float)_eps,
+            Step = (float)-stepSize, InverseBias = (float)(1 / sqrtBias2), Eps = (float)_eps,
         };
     }
 
     /// <summary>Every parameter's update, as one parallel loop over <see cref="Kernel.Chunk"/>-sized pieces of all of
-    /// them. One loop per step rather than one per parameter, and many small pieces rather than one half per thread:
-    /// with two pieces the calling thread often took both before a pool thread woke, and the update ran on one core.
-    /// The pieces are independent element ranges, so how they are shared out never changes a result.</summary>
-    void Update(List<Kernel> kernels)
+    /// them, on libtorch's OpenMP team (<see cref="OpenMpTeam"/>). One loop per step rather than one per parameter,
+    /// and many small pieces rather than one half per thread, so both threads stay busy to the end. The pieces are
+    /// independent element ranges, so how they are shared out never changes a result.</summary>
+    void Update()
     {
         // Rebuilt every step (loading a checkpoint moves the moments), into a list kept from step to step.
         _pieces.Clear();
-        foreach (var k in kernels)
+        foreach (var k in _kernels)
             for (int at = 0; at < k.Length; at += Kernel.Chunk)
                 _pieces.Add((k, at, Math.Min(k.Length, at + Kernel.Chunk)));
-        void Run(Action<Kernel, int, int> pass)
-        {
-            if (_threads <= 1 || _pieces.Count == 1)
-            {
-                foreach (var (k, start, end) in _pieces)
-                    pass(k, start, end);
-                return;
-            }
-            Parallel.For(0, _pieces.Count, _parallel, i => pass(_pieces[i].Kernel, _pieces[i].Start, _pieces[i].End));
-        }
-        if (MklVml.HasSquareRoot)
-        {
-            Run((k, start, end) => k.OnePass(start, end));
-            return;
-        }
-        Run((k, start, end) => k.Moments(start, end));
-        foreach (var k in kernels)
-            k.Scratch!.sqrt_();
-        Run((k, start, end) => k.Parameters(start, end));
+        OpenMpTeam.For(_pieces.Count, _threads, this);
+    }
+
+    void IParallelPieces.Run(int piece)
+    {
+        var (k, start, end) = _pieces[piece];
+        k.Update(start, end);
     }
 
     static unsafe float* Pointer(Tensor t) =>
         (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
 
-    /// <summary>The passes over [start, end) of native float arrays (libtorch's memory never moves).</summary>
+    /// <summary>The update over [start, end) of native float arrays (libtorch's memory never moves).</summary>
     unsafe sealed class Kernel
     {
         public int Length;
-        public Tensor? Scratch;
-        public float* P, G, M, V, D;
-        public float Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, Step, Bias, Eps;
+        public float* P, G, M, V;
+        public float Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, Step, InverseBias, Eps;
 
-        /// <summary>Elements per chunk of <see cref="OnePass"/>: its √v scratch stays in the first-level cache.</summary>
+        /// <summary>Elements per piece of the parallel loop.</summary>
         public const int Chunk = 4096;
 
-        /// <summary>Moments, MKL's √v into a stack buffer, and the parameters, chunk by chunk: each array is read
-        /// and written once.</summary>
-        public void OnePass(int start, int end)
-        {
-            using var sequential = MklVml.Sequential();
-            float* root = stackalloc float[Chunk];
-            for (int at = start; at < end; at += Chunk)
-            {
-                int length = Math.Min(Chunk, end - at);
-                MomentsInto(at, at + length, root - at);
-                MklVml.SquareRoot(length, root, root);
-                ParametersFrom(at, at + length, root - at);
-            }
-        }
-
-        /// <summary>m and v, and v copied to D for libtorch's square root.</summary>
-        public void Moments(int start, int end) => MomentsInto(start, end, D);
-
-        /// <summary>p from m and D = √v.</summary>
-        public void Parameters(int start, int end) => ParametersFrom(start, end, D);
-
-        /// <summary>m and v over [start, end), with v also written to root[start..end).</summary>
-        void MomentsInto(int start, int end, float* root)
+        /// <summary>m, v and p over [start, end): each array is read and written once.</summary>
+        public void Update(int start, int end)
         {
             int i = start;
             if (Vector.IsHardwareAccelerated)
             {
                 var b1 = new Vector<float>(Beta1); var a1 = new Vector<float>(OneMinusBeta1);
                 var b2 = new Vector<float>(Beta2); var a2 = new Vector<float>(OneMinusBeta2);
+                var step = new Vector<float>(Step); var inverseBias = new Vector<float>(InverseBias); var eps = new Vector<float>(Eps);
                 for (int last = end - Vector<float>.Count; i <= last; i += Vector<float>.Count)
                 {
                     var g = Flush(Vector.Load(G + i));
@@ -195,49 +158,29 @@ public sealed class FusedAdam : IDisposable
                     var v = Vector.FusedMultiplyAdd(a2 * g, g, Flush(Vector.Load(V + i)) * b2);
                     m.Store(M + i);
                     v.Store(V + i);
-                    v.Store(root + i);
+                    var denom = Vector.FusedMultiplyAdd(Vector.SquareRoot(v), inverseBias, eps);
+                    (Vector.Load(P + i) + step * m / denom).Store(P + i);
                 }
             }
             for (; i < end; i++)
             {
                 float g = Flush(G[i]);
-                M[i] = MathF.FusedMultiplyAdd(OneMinusBeta1, g, Flush(M[i]) * Beta1);
-                root[i] = V[i] = MathF.FusedMultiplyAdd(OneMinusBeta2 * g, g, Flush(V[i]) * Beta2);
+                float m = M[i] = MathF.FusedMultiplyAdd(OneMinusBeta1, g, Flush(M[i]) * Beta1);
+                float v = V[i] = MathF.FusedMultiplyAdd(OneMinusBeta2 * g, g, Flush(V[i]) * Beta2);
+                P[i] += Step * m / MathF.FusedMultiplyAdd(MathF.Sqrt(v), InverseBias, Eps);
             }
         }
 
         /// <summary>0 for a subnormal value (exponent bits all zero), the value otherwise. Over a long run the moments of
         /// weights whose gradient stays zero decay into float32's subnormal range, where every multiplication takes a
         /// microcode assist: a 200-epoch run's Adam became twenty times slower. Read as zero, such a moment adds at most
-        /// 1e-30 · lr to its weight, which rounds away for any weight above 1e-25, so weights stay as TorchSharp's Adam
-        /// makes them; the moments themselves then hold 0 where TorchSharp's hold a subnormal.</summary>
+        /// 1e-30 · lr to its weight, which rounds away for any weight above 1e-25; the moments themselves then hold 0
+        /// where TorchSharp's hold a subnormal.</summary>
         static Vector<float> Flush(Vector<float> x) =>
             Vector.ConditionalSelect(Vector.Equals(Vector.AsVectorInt32(x) & new Vector<int>(0x7F800000), Vector<int>.Zero), Vector<float>.Zero, x);
 
         static float Flush(float x) => (BitConverter.SingleToInt32Bits(x) & 0x7F800000) == 0 ? 0f : x;
-
-        /// <summary>p over [start, end) from m and root[i] = √v[i].</summary>
-        void ParametersFrom(int start, int end, float* root)
-        {
-            int i = start;
-            if (Vector.IsHardwareAccelerated)
-            {
-                var step = new Vector<float>(Step); var bias = new Vector<float>(Bias); var eps = new Vector<float>(Eps);
-                for (int last = end - Vector<float>.Count; i <= last; i += Vector<float>.Count)
-                {
-                    var denom = Vector.Load(root + i) / bias + eps;
-                    (Vector.Load(P + i) + step * Vector.Load(M + i) / denom).Store(P + i);
-                }
-            }
-            for (; i < end; i++)
-                P[i] += Step * M[i] / (root[i] / Bias + Eps);
-        }
     }
 
-    public void Dispose()
-    {
-        foreach (var t in _scratch)
-            t?.Dispose();
-        _adam.Dispose();
-    }
+    public void Dispose() => _adam.Dispose();
 }

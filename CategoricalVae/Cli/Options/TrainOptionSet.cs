@@ -43,7 +43,7 @@ public sealed class TrainOptionSet
         Add(OptionValues.OptionalInt("--test-limit", "Use only the first N test examples"), o => o.TestLimit, (o, v) => o with { TestLimit = v }, ResumeRole.DefinesRun, Limit, hasDefault: false);
         Add(OptionValues.Switch("--no-tensorboard", "Do not write TensorBoard event files"), o => !o.TensorBoard, (o, v) => o with { TensorBoard = !v }, ResumeRole.DefinesRun, OnOff);
         Add(OptionValues.Int("--log-interval", "Log a training line every N batches"), o => o.LogInterval, (o, v) => o with { LogInterval = v }, ResumeRole.Session, Int);
-        Add(OptionValues.Switch("--stock-adam", "Use TorchSharp's stock Adam step instead of the fused one (same results, slower; for checking)"),
+        Add(OptionValues.Switch("--stock-adam", "Use TorchSharp's stock Adam step instead of the fused one (same results to rounding, slower; for checking)"),
             o => o.StockAdam, (o, v) => o with { StockAdam = v }, ResumeRole.Session, OnOff);
         Add(OptionValues.Switch("--autograd", "Train through TorchSharp's autograd graph instead of the fused CPU pass (the reference; slower, last bits of the losses differ)"),
             o => o.UsesAutograd, (o, v) => o with { Autograd = v }, ResumeRole.DefinesRun, OnOff);

@@ -28,16 +28,30 @@ public static unsafe class LatentKernel
         public float* LogRatio;
         /// <summary>The code the decoder sees.</summary>
         public float* Code;
+
+        /// <summary>The same arrays from element <paramref name="offset"/> on.</summary>
+        public readonly Buffers From(long offset) => new()
+        {
+            Logits = Logits + offset, Noise = Noise + offset, Relaxed = Relaxed + offset, Posterior = Posterior + offset,
+            LogRatio = LogRatio + offset, Code = Code + offset,
+        };
     }
 
     public static bool UsesNoise(FusedCode code) => code is FusedCode.Relaxed or FusedCode.OneHotOfRelaxed or FusedCode.OneHotSample;
 
-    /// <summary>Fills posterior, log-ratio, relaxed sample and code; returns Σ KL(q ‖ uniform) over the batch.</summary>
-    public static double Forward(FusedCode code, in Buffers b, int groups, int k, double temperature)
+    /// <summary>The posterior q = softmax(a) and the log-ratio; returns Σ KL(q ‖ uniform) over the groups. Needs no
+    /// noise, so it can run while the noise is drawn.</summary>
+    public static double Posterior(in Buffers b, int groups, int k)
+    {
+        Softmax(b.Logits, b.Posterior, groups, k);
+        return KlAndLogRatio(b.Posterior, b.LogRatio, (long)groups * k, k);
+    }
+
+    /// <summary>The relaxed sample and the code the decoder sees, from the uniform noise (for the codes that use
+    /// it) and, for the one-hot codes that pass q's gradient, the posterior of <see cref="Posterior"/>.</summary>
+    public static void Code(FusedCode code, in Buffers b, int groups, int k, double temperature)
     {
         long n = (long)groups * k;
-        Softmax(b.Logits, b.Posterior, groups, k);
-        double kl = KlAndLogRatio(b.Posterior, b.LogRatio, n, k);
         float tau = (float)temperature;
         switch (code)
         {
@@ -69,7 +83,6 @@ public static unsafe class LatentKernel
             default:
                 throw new ArgumentOutOfRangeException(nameof(code), code, null);
         }
-        return kl;
     }
 
     /// <summary>∂loss/∂a into <paramref name="logitGradient"/> from ∂loss/∂code, plus the gradient of the batch-mean
@@ -80,20 +93,38 @@ public static unsafe class LatentKernel
         float* through = throughRelaxed ? b.Relaxed : b.Posterior;
         float scale = throughRelaxed ? 1f / (float)temperature : 1f;
         float klScale = 1f / batch;
+        KlGradient(b.Posterior, b.LogRatio, logitGradient, (long)groups * k, k, klScale);
         for (int g = 0; g < groups; g++)
         {
             long o = (long)g * k;
-            float* y = through + o, dz = codeGradient + o, q = b.Posterior + o, lr = b.LogRatio + o, da = logitGradient + o;
+            float* y = through + o, dz = codeGradient + o, q = b.Posterior + o, da = logitGradient + o;
             float dot = 0, klDot = 0;
             for (int c = 0; c < k; c++)
             {
                 dot += y[c] * dz[c];
-                float dq = klScale * (lr[c] + q[c] * k / (q[c] * k + Eps));
-                da[c] = dq; // the KL's ∂/∂q for now
-                klDot += q[c] * dq;
+                klDot += q[c] * da[c];
             }
             for (int c = 0; c < k; c++)
                 da[c] = y[c] * (dz[c] - dot) * scale + q[c] * (da[c] - klDot);
+        }
+    }
+
+    /// <summary>dq = klScale · (log(K·q + ε) + K·q/(K·q + ε)), the batch-mean KL's gradient with respect to q.</summary>
+    static void KlGradient(float* q, float* logRatio, float* dq, long n, int k, float klScale)
+    {
+        var kk = new Vector<float>((float)k);
+        var eps = new Vector<float>(Eps);
+        var s = new Vector<float>(klScale);
+        long i = 0;
+        for (long last = n - Vector<float>.Count; i <= last; i += Vector<float>.Count)
+        {
+            var qk = Vector.Load(q + i) * kk;
+            (s * (Vector.Load(logRatio + i) + qk / (qk + eps))).Store(dq + i);
+        }
+        for (; i < n; i++)
+        {
+            float qk = q[i] * k;
+            dq[i] = klScale * (logRatio[i] + qk / (qk + Eps));
         }
     }
 
@@ -140,8 +171,10 @@ public static unsafe class LatentKernel
             float sum = 0;
             for (int c = 0; c < k; c++)
                 sum += d[c];
+            // One division per group rather than K.
+            float inverse = 1f / sum;
             for (int c = 0; c < k; c++)
-                d[c] /= sum;
+                d[c] *= inverse;
         }
     }
 
