@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CategoricalVae.Native;
 using static TorchSharp.torch;
 
 namespace CategoricalVae.Benchmarks;
@@ -6,9 +7,9 @@ namespace CategoricalVae.Benchmarks;
 /// <summary>
 /// The matrix-multiply floor of one training step: the products a step cannot do without, on tensors of the
 /// model's shapes, and nothing else: the 6 forward ones, the 6 weight gradients and the 5 input gradients below the
-/// first layer (the images' own gradient is never needed, and no training path computes it). Each product writes
-/// into an output allocated once, as the fused training pass does: a fresh tensor per product would add the
-/// allocator's page faults to the floor and make it no floor.
+/// first layer (the images' own gradient is never needed, and no training path computes it). Each product is done as
+/// the fused training pass does it and writes into an output allocated once: a fresh tensor per product would add
+/// the allocator's page faults to the floor and make it no floor.
 /// </summary>
 public static class MatmulFloor
 {
@@ -24,8 +25,10 @@ public static class MatmulFloor
         return 2.0 * batch * sum;
     }
 
-    /// <summary>Median milliseconds per step over <paramref name="repeats"/> runs of <paramref name="steps"/> steps.</summary>
-    public static double MillisecondsPerStep(int batch, int[] widths, int steps, int repeats, int warmup = 20)
+    /// <summary>Median milliseconds per step over <paramref name="repeats"/> runs of <paramref name="steps"/> steps, with
+    /// the products done as the fused pass does them (<see cref="TeamProduct"/> where MKL's sgemm can be called, else
+    /// libtorch's addmm), or with <paramref name="addmm"/> always through libtorch's addmm (the reference).</summary>
+    public static unsafe double MillisecondsPerStep(int batch, int[] widths, int steps, int repeats, int warmup = 20, bool addmm = false)
     {
         using var scope = NewDisposeScope();
         using var g = new Generator(1);
@@ -39,8 +42,29 @@ public static class MatmulFloor
         var transposedWeights = weights.Select(w => w.t()).ToArray();
         var transposedGradOut = gradOut.Select(d => d.t()).ToArray();
 
+        var products = !addmm && TeamProduct.IsAvailable ? new TeamProduct(get_num_threads()) : null;
+        static float* P(Tensor t) =>
+            (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(t.bytes));
+
+        void TeamStep(TeamProduct team)
+        {
+            for (int i = 0; i < layers; i++)
+                team.Multiply(false, true, batch, widths[i + 1], widths[i], P(inputs[i]), widths[i], P(weights[i]), widths[i], P(outputs[i]), widths[i + 1]);
+            for (int i = layers - 1; i >= 0; i--)
+            {
+                if (i > 0)
+                    team.Multiply(false, false, batch, widths[i], widths[i + 1], P(gradOut[i]), widths[i + 1], P(weights[i]), widths[i], P(inputGrads[i]), widths[i]);
+                team.Multiply(true, false, widths[i + 1], widths[i], batch, P(gradOut[i]), widths[i + 1], P(inputs[i]), widths[i], P(weightGrads[i]), widths[i]);
+            }
+        }
+
         void Step()
         {
+            if (products != null)
+            {
+                TeamStep(products);
+                return;
+            }
             // Some TorchSharp versions wrap an in-place result in a new handle; the scope frees those per step.
             using var step = NewDisposeScope();
             for (int i = 0; i < layers; i++)

@@ -115,7 +115,7 @@ public static class BenchCommand
     sealed class EpochTimer(TrainOptions options, int steps) : ITrainingObserver
     {
         readonly List<EpochTimings> _timings = [];
-        readonly List<double> _floors = [];
+        readonly List<double> _floors = [], _addmmFloors = [];
         readonly int[] _widths = MatmulFloor.LayerWidths(options.LatentDim, options.Categories);
 
         public double StartupSeconds { get; set; } = double.NaN;
@@ -124,6 +124,7 @@ public static class BenchCommand
         {
             _timings.Add(timings);
             _floors.Add(MatmulFloor.MillisecondsPerStep(options.BatchSize, _widths, steps, repeats: 1));
+            _addmmFloors.Add(MatmulFloor.MillisecondsPerStep(options.BatchSize, _widths, steps, repeats: 1, addmm: true));
         }
 
         public BenchReport Report(TrainOptions o, int steps, int repeats, bool hard, string source, int evalExamples, StepBreakdown.Comparison phases)
@@ -154,6 +155,7 @@ public static class BenchCommand
                 GflopPerStep = gflop,
                 FloorMsPerStep = floor,
                 FloorGflops = gflop / (floor / 1000),
+                AddmmFloorMsPerStep = MatmulFloor.Median(_addmmFloors.Skip(1)),
                 TrainMsPerStep = trainMs,
                 TrainExamplesPerSecond = o.BatchSize * 1000 / trainMs,
                 TrainToFloorRatio = ratio,

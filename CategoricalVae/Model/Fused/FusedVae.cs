@@ -9,10 +9,12 @@ namespace CategoricalVae.Model.Fused;
 
 /// <summary>
 /// The model's forward and backward pass written out by hand for the CPU: the seventeen matrix products (six forward,
-/// eleven backward: the input's gradient is never needed) go to libtorch into buffers allocated once, and everything
-/// between them runs as the vectorised loops of <see cref="DenseKernel"/>, <see cref="LatentKernel"/> and
-/// <see cref="OutputKernel"/>. No autograd graph is built, so a step costs its products plus a few passes over
-/// small arrays instead of some forty tensor operations and their graph nodes. Gradients land in each parameter's
+/// eleven backward: the input's gradient is never needed) go to MKL (<see cref="TeamProduct"/>, or libtorch's addmm)
+/// into buffers allocated once, and everything between them runs as the vectorised loops of
+/// <see cref="DenseKernel"/>, <see cref="LatentKernel"/> and <see cref="OutputKernel"/>, the larger ones in pieces of
+/// the batch on both threads of libtorch's OpenMP team (<see cref="OpenMpTeam"/>). No autograd graph is built, so a
+/// step costs its products plus a few passes over small arrays instead of some forty tensor operations and their
+/// graph nodes. Gradients land in each parameter's
 /// <c>.grad</c> (the buffers are set there once), where the optimizer and checkpoints find them. The arithmetic is
 /// the autograd graph's (<see cref="CategoricalVaeModel.Pass"/> with <see cref="VaeLoss"/>); results agree to float
 /// rounding, which a test checks against the graph in float64.
@@ -38,6 +40,8 @@ public sealed unsafe class FusedVae : IDisposable, IParallelPieces
     readonly Tensor[] _weightGrads, _biasGrads;
     readonly float[] _largestInput = new float[6], _largestOutputGradient = new float[6];
     readonly int _threads = torch.get_num_threads();
+    /// <summary>The products in halves on both threads (MKL called directly), or null for libtorch's addmm.</summary>
+    readonly TeamProduct? _products;
     readonly double[] _pieceSums;
     readonly float[] _pieceLargest;
     Tensor? _input;
@@ -87,6 +91,7 @@ public sealed unsafe class FusedVae : IDisposable, IParallelPieces
             _layers[i].bias!.grad = _biasGrads[i];
         }
         _owned = owned.ToArray();
+        _products = TeamProduct.IsAvailable ? new TeamProduct(_threads) : null;
         _outputPointer = Pointer(_out);
         _pixels = (int)_out.shape[1];
         int pieces = 1 + (maxBatch + RowsPerPiece - 1) / RowsPerPiece;
@@ -273,6 +278,15 @@ public sealed unsafe class FusedVae : IDisposable, IParallelPieces
     void Product(int layer, Tensor input, Tensor output, bool transposeWeight = true)
     {
         var w = _layers[layer].weight!;
+        int outputs = (int)w.shape[0], inputs = (int)w.shape[1];
+        if (_products != null)
+        {
+            if (transposeWeight)
+                _products.Multiply(false, true, _rows, outputs, inputs, Pointer(input), inputs, Pointer(w), inputs, Pointer(output), outputs);
+            else
+                _products.Multiply(false, false, _rows, inputs, outputs, Pointer(input), outputs, Pointer(w), inputs, Pointer(output), inputs);
+            return;
+        }
         if (!transposeWeight)
         {
             Rows(output).addmm_(input, w, beta: 0, alpha: 1);
@@ -285,6 +299,13 @@ public sealed unsafe class FusedVae : IDisposable, IParallelPieces
     /// <summary>∂W ← ∂outᵀ · in.</summary>
     void WeightGradient(int layer, Tensor outputGradient, Tensor input)
     {
+        if (_products != null)
+        {
+            int outputs = (int)_weightGrads[layer].shape[0], inputs = (int)_weightGrads[layer].shape[1];
+            _products.Multiply(true, false, outputs, inputs, _rows, Pointer(outputGradient), outputs, Pointer(input), inputs,
+                Pointer(_weightGrads[layer]), inputs);
+            return;
+        }
         using var transposed = outputGradient.t();
         _weightGrads[layer].addmm_(transposed, input, beta: 0, alpha: 1);
     }
