@@ -55,14 +55,22 @@ public static class LatentUsagePlot
         bars.Axes.SetLimits(0, Math.Max(1e-3, usage.Kl.DefaultIfEmpty(0).Max() * 1.1), -0.5, latents - 0.5);
         bars.Layout.Fixed(new PixelPadding(10, 20, Bottom, Top));
 
-        using var left = SKBitmap.Decode(heat.GetImageBytes(HeatMapWidth, Height, ImageFormat.Png));
-        using var right = SKBitmap.Decode(bars.GetImageBytes(BarsWidth, Height, ImageFormat.Png));
+        // Each half rendered in memory and drawn onto the whole: one PNG encoding instead of three and two decodings.
+        using var left = Render(heat, HeatMapWidth);
+        using var right = Render(bars, BarsWidth);
         using var surface = SKSurface.Create(new SKImageInfo(Width, Height));
         surface.Canvas.Clear(SKColors.White);
-        surface.Canvas.DrawBitmap(left, 0, 0);
-        surface.Canvas.DrawBitmap(right, HeatMapWidth, 0);
+        surface.Canvas.DrawImage(left, 0, 0);
+        surface.Canvas.DrawImage(right, HeatMapWidth, 0);
         using var image = surface.Snapshot();
         using var png = image.Encode(SKEncodedImageFormat.Png, 100);
         writer.Write(path, png.AsSpan());
+    }
+
+    static SKImage Render(Plot plot, int width)
+    {
+        using var surface = SKSurface.Create(new SKImageInfo(width, Height));
+        plot.Render(surface.Canvas, width, Height);
+        return surface.Snapshot();
     }
 }
