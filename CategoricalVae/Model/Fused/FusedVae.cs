@@ -14,20 +14,15 @@ namespace CategoricalVae.Model.Fused;
 /// <see cref="DenseKernel"/>, <see cref="LatentKernel"/> and <see cref="OutputKernel"/>, the larger ones in pieces of
 /// the batch on both threads of libtorch's OpenMP team (<see cref="OpenMpTeam"/>). No autograd graph is built, so a
 /// step costs its products plus a few passes over small arrays instead of some forty tensor operations and their
-/// graph nodes. Gradients land in each parameter's
-/// <c>.grad</c> (the buffers are set there once), where the optimizer and checkpoints find them. The arithmetic is
-/// the autograd graph's (<see cref="CategoricalVaeModel.Pass"/> with <see cref="VaeLoss"/>); results agree to float
-/// rounding, which a test checks against the graph in float64.
+/// graph nodes. Gradients land in each parameter's <c>.grad</c> (the buffers are set there once), where the optimizer
+/// and checkpoints find them. The arithmetic is the autograd graph's (<see cref="CategoricalVaeModel.Pass"/> with
+/// <see cref="VaeLoss"/>); results agree to float rounding, which a test checks against the graph in float64.
 /// </summary>
-public sealed unsafe class FusedVae : IDisposable, IParallelPieces
+public sealed unsafe class FusedVae : IDisposable
 {
     /// <summary>A weight gradient is finite when batch · max|∂out| · max|in| stays below this (float32's largest
     /// value is 3.4e38), which the backward pass proves without reading the gradient.</summary>
     const double FiniteBound = 1e37;
-
-    /// <summary>Rows per piece of the element-wise passes that run on both threads. Fixed, so that the per-piece sums,
-    /// added in piece order, never depend on the number of threads.</summary>
-    const int RowsPerPiece = 4;
 
     readonly CategoricalVaeModel _model;
     readonly FusedCode _code;
@@ -42,19 +37,10 @@ public sealed unsafe class FusedVae : IDisposable, IParallelPieces
     readonly int _threads = torch.get_num_threads();
     /// <summary>The products in halves on both threads (MKL called directly), or null for libtorch's addmm.</summary>
     readonly TeamProduct? _products;
-    readonly double[] _pieceSums;
-    readonly float[] _pieceLargest;
+    readonly BatchPieces _pieces;
     Tensor? _input;
     int _rows;
     double _temperature;
-    Phase _phase;
-    int _firstRowPiece;
-    Tensor? _noiseRows;
-    Generator? _noiseGenerator;
-    LatentKernel.Buffers _latent;
-    float* _inputPointer, _outputBias, _outputGradient, _codeGradient, _logitGradient;
-    readonly float* _outputPointer;
-    readonly int _pixels;
 
     public FusedVae(CategoricalVaeModel model, FusedCode code, int maxBatch, IFaultPlan faults)
     {
@@ -92,10 +78,7 @@ public sealed unsafe class FusedVae : IDisposable, IParallelPieces
         }
         _owned = owned.ToArray();
         _products = TeamProduct.IsAvailable ? new TeamProduct(_threads) : null;
-        _outputPointer = Pointer(_out);
-        _pixels = (int)_out.shape[1];
-        int pieces = 1 + (maxBatch + RowsPerPiece - 1) / RowsPerPiece;
-        (_pieceSums, _pieceLargest) = (new double[pieces], new float[pieces]);
+        _pieces = new BatchPieces(code, _latents, _k, maxBatch, _threads);
     }
 
     /// <summary>True when the model's parameters are contiguous float32 CPU tensors.</summary>
@@ -134,20 +117,16 @@ public sealed unsafe class FusedVae : IDisposable, IParallelPieces
         _largestInput[1] = Layer(0, _input, _h1, relu: true);
         _largestInput[2] = Layer(1, Rows(_h1), _h2, relu: true);
         float largestLogit = Layer(2, Rows(_h2), _logits, relu: _model.ReluOnLogits);
-        _latent = LatentBuffers();
+        var latent = LatentBuffers();
         // The noise is drawn on this thread while the other works out the posterior.
         bool drawNoise = LatentKernel.UsesNoise(_code);
-        (_noiseRows, _noiseGenerator) = drawNoise ? (Rows(_noise), noise) : (null, null);
-        double kl = RunPieces(Phase.Posterior, drawNoise).Sum;
-        (_noiseRows, _noiseGenerator) = (null, null);
-        _largestInput[3] = RunPieces(Phase.Code).Largest;
+        double kl = _pieces.Posterior(latent, rows, drawNoise ? Rows(_noise) : null, drawNoise ? noise : null);
+        _largestInput[3] = _pieces.Code(latent, rows, temperature);
         _largestInput[4] = Layer(3, Rows(_z), _h4, relu: true);
         _largestInput[5] = Layer(4, Rows(_h4), _h5, relu: true);
         Product(5, Rows(_h5), _out);
-        _inputPointer = Pointer(_input);
-        _outputBias = Pointer(_layers[5].bias!);
-        _outputGradient = forTraining ? Pointer(_dOut) : null;
-        var (bce, largestPixel) = RunPieces(Phase.Output);
+        var (bce, largestPixel) = _pieces.Output(Pointer(_out), Pointer(_layers[5].bias!), Pointer(_input),
+            forTraining ? Pointer(_dOut) : null, rows, (int)_out.shape[1]);
         _largestInput[0] = largestPixel;
         bool finite = float.IsFinite(largestLogit) && _largestInput.Skip(1).All(float.IsFinite);
         return finite ? (bce / rows, kl / rows) : (double.NaN, double.NaN);
@@ -169,10 +148,7 @@ public sealed unsafe class FusedVae : IDisposable, IParallelPieces
         WeightGradient(3, Rows(_dH4), Rows(_z));
         Product(3, Rows(_dH4), _dZ, transposeWeight: false);
 
-        _latent = LatentBuffers();
-        _codeGradient = Pointer(_dZ);
-        _logitGradient = Pointer(_dLogits);
-        RunPieces(Phase.LatentBackward);
+        _pieces.LatentBackward(LatentBuffers(), Pointer(_dZ), Pointer(_dLogits), rows, _temperature);
         _largestOutputGradient[2] = _model.ReluOnLogits
             ? DenseKernel.ReluBackward(Pointer(_dLogits), Pointer(_logits), Pointer(_biasGrads[2]), rows, _width)
             : DenseKernel.ColumnSum(Pointer(_dLogits), Pointer(_biasGrads[2]), rows, _width);
@@ -198,59 +174,6 @@ public sealed unsafe class FusedVae : IDisposable, IParallelPieces
                 return false;
         }
         return true;
-    }
-
-    enum Phase { Posterior, Code, Output, LatentBackward }
-
-    /// <summary>Runs one element-wise pass over the batch's rows in pieces on both threads (libtorch's OpenMP team,
-    /// which the products around it run on); returns the sum of the pieces' sums, in piece order, and the largest of
-    /// their magnitudes. With <paramref name="drawNoise"/> an extra first piece draws the Gumbel noise on this thread
-    /// (the generator is libtorch's) while the other thread starts on the rows.</summary>
-    (double Sum, float Largest) RunPieces(Phase phase, bool drawNoise = false)
-    {
-        _phase = phase;
-        _firstRowPiece = drawNoise ? 1 : 0;
-        int pieces = _firstRowPiece + (_rows + RowsPerPiece - 1) / RowsPerPiece;
-        OpenMpTeam.For(pieces, _threads, this, firstOnCaller: drawNoise);
-        double sum = 0;
-        float largest = 0;
-        for (int i = _firstRowPiece; i < pieces; i++)
-        {
-            sum += _pieceSums[i];
-            largest = MathF.Max(largest, _pieceLargest[i]);
-        }
-        return (sum, largest);
-    }
-
-    void IParallelPieces.Run(int piece)
-    {
-        if (piece < _firstRowPiece)
-        {
-            _noiseRows!.uniform_(0, 1, _noiseGenerator);
-            return;
-        }
-        int start = (piece - _firstRowPiece) * RowsPerPiece, rows = Math.Min(_rows, start + RowsPerPiece) - start;
-        long offset = (long)start * _width;
-        switch (_phase)
-        {
-            case Phase.Posterior:
-                (_pieceSums[piece], _pieceLargest[piece]) = (LatentKernel.Posterior(_latent.From(offset), rows * _latents, _k), 0);
-                break;
-            case Phase.Code:
-                var latent = _latent.From(offset);
-                LatentKernel.Code(_code, latent, rows * _latents, _k, _temperature);
-                (_pieceSums[piece], _pieceLargest[piece]) = (0, DenseKernel.LargestMagnitude(latent.Code, (long)rows * _width));
-                break;
-            case Phase.Output:
-                (_pieceSums[piece], _pieceLargest[piece]) = OutputKernel.Forward(_outputPointer, _outputBias, _inputPointer,
-                    _outputGradient, start, start + rows, _pixels, _rows);
-                break;
-            default:
-                LatentKernel.Backward(_code, _latent.From(offset), _codeGradient + offset, _logitGradient + offset,
-                    rows * _latents, _k, _temperature, _rows);
-                (_pieceSums[piece], _pieceLargest[piece]) = (0, 0);
-                break;
-        }
     }
 
     LatentKernel.Buffers LatentBuffers() => new()
