@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CategoricalVae.Native;
+using static CategoricalVae.Native.TensorMemory;
 using static TorchSharp.torch;
 
 namespace CategoricalVae.Benchmarks;
@@ -43,18 +44,16 @@ public static class MatmulFloor
         var transposedGradOut = gradOut.Select(d => d.t()).ToArray();
 
         var products = !addmm && TeamProduct.IsAvailable ? new TeamProduct(get_num_threads()) : null;
-        static float* P(Tensor t) =>
-            (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(t.bytes));
 
         void TeamStep(TeamProduct team)
         {
             for (int i = 0; i < layers; i++)
-                team.Multiply(false, true, batch, widths[i + 1], widths[i], P(inputs[i]), widths[i], P(weights[i]), widths[i], P(outputs[i]), widths[i + 1]);
+                team.Multiply(false, true, batch, widths[i + 1], widths[i], Pointer(inputs[i]), widths[i], Pointer(weights[i]), widths[i], Pointer(outputs[i]), widths[i + 1]);
             for (int i = layers - 1; i >= 0; i--)
             {
                 if (i > 0)
-                    team.Multiply(false, false, batch, widths[i], widths[i + 1], P(gradOut[i]), widths[i + 1], P(weights[i]), widths[i], P(inputGrads[i]), widths[i]);
-                team.Multiply(true, false, widths[i + 1], widths[i], batch, P(gradOut[i]), widths[i + 1], P(inputs[i]), widths[i], P(weightGrads[i]), widths[i]);
+                    team.Multiply(false, false, batch, widths[i], widths[i + 1], Pointer(gradOut[i]), widths[i + 1], Pointer(weights[i]), widths[i], Pointer(inputGrads[i]), widths[i]);
+                team.Multiply(true, false, widths[i + 1], widths[i], batch, Pointer(gradOut[i]), widths[i + 1], Pointer(inputs[i]), widths[i], Pointer(weightGrads[i]), widths[i]);
             }
         }
 

@@ -1,6 +1,7 @@
 using CategoricalVae.Model;
 using CategoricalVae.Model.Fused;
 using TorchSharp;
+using static CategoricalVae.Native.TensorMemory;
 using static TorchSharp.torch;
 
 namespace CategoricalVae.Evaluation;
@@ -130,9 +131,6 @@ public static class DiscreteBound
         var iw = tensor(logWeights).view(batch, samples).logsumexp(1) - Math.Log(samples);
         return (elbo.MoveToOuterDisposeScope(), iw.MoveToOuterDisposeScope(), kl.MoveToOuterDisposeScope());
     }
-
-    static unsafe float* Pointer(Tensor t) =>
-        (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(t.bytes));
 
     /// <summary>Σ over pixels of x·log σ(a) + (1−x)·log(1−σ(a)) = x·a − softplus(a), finite for any a.
     /// For grey-level x this is minus the source's BCE, not a normalised likelihood.</summary>

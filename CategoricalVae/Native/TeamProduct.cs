@@ -5,8 +5,8 @@ namespace CategoricalVae.Native;
 /// in two halves of C, one per thread of libtorch's OpenMP team, each half single-threaded. For the model's
 /// products (100 rows, up to 784 columns) MKL's own two-thread split gains 1.4–1.7× over one thread; two
 /// independent halves gain a little more, and the call skips libtorch's dispatch and TorchSharp's wrappers. Every
-/// element of C is the same dot product either way, so the results equal <c>addmm</c>'s. Null where libtorch does
-/// not export <c>sgemm_</c> (callers then use <c>addmm</c>).
+/// element of C is the same dot product either way, so the results equal <c>addmm</c>'s. Where libtorch does not
+/// export <c>sgemm_</c>, <see cref="IsAvailable"/> is false and callers use <c>addmm</c>.
 /// </summary>
 public sealed unsafe class TeamProduct : IParallelPieces
 {

@@ -1,6 +1,6 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
 using CategoricalVae.Native;
+using static CategoricalVae.Native.TensorMemory;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -93,7 +93,7 @@ public sealed class FusedAdam : IDisposable, IParallelPieces
     /// TorchSharp's (tested). The weight's update is rounded differently: the processor's square root, which is
     /// correctly rounded, where libtorch calls MKL's, which is not always (it differs in the last bit for about one
     /// value in six), and one multiply-add by 1/√(1−β2ᵗ) where libtorch divides. Square root and division share one
-    /// unit of the processor, and MKL's square root was a separate pass, so these took most of the update's time; a
+    /// unit of the processor, and MKL's square root, a call per piece, was over a third of the update's CPU time; a
     /// weight now differs from TorchSharp's by a rounding of its update.</summary>
     unsafe Kernel KernelFor(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, double stepSize, double sqrtBias2)
     {
@@ -128,9 +128,6 @@ public sealed class FusedAdam : IDisposable, IParallelPieces
         var (k, start, end) = _pieces[piece];
         k.Update(start, end);
     }
-
-    static unsafe float* Pointer(Tensor t) =>
-        (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
 
     /// <summary>The update over [start, end) of native float arrays (libtorch's memory never moves).</summary>
     unsafe sealed class Kernel

@@ -1,6 +1,7 @@
 using CategoricalVae.Common;
 using CategoricalVae.Model.Estimators;
 using CategoricalVae.Native;
+using static CategoricalVae.Native.TensorMemory;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -235,9 +236,6 @@ public sealed unsafe class FusedVae : IDisposable
 
     /// <summary>The first rows of a buffer (the buffer itself for a full batch).</summary>
     Tensor Rows(Tensor buffer) => _rows == _maxRows ? buffer : buffer.narrow(0, 0, _rows);
-
-    static float* Pointer(Tensor t) =>
-        (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(t.bytes));
 
     public void Dispose()
     {
