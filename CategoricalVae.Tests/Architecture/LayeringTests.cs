@@ -18,7 +18,7 @@ public class LayeringTests
         ["Imaging"] = ["Common", "Model", "Runs"],
         ["Evaluation"] = ["Common", "Native", "Model", "Data", "Runs"],
         ["Training"] = ["Common", "Native", "Model", "Data", "Runs", "Imaging"],
-        ["Benchmarks"] = ["Common", "Native", "Model", "Data", "Training"],
+        ["Benchmarks"] = ["Common", "Native", "Model", "Data", "Runs", "Training"],
         ["Sweeps"] = ["Common", "Runs", "Training"],
         ["Cli"] = ["Common", "Native", "Model", "Data", "Runs", "Imaging", "Evaluation", "Training", "Benchmarks", "Sweeps"],
         ["Program"] = ["Common", "Native", "Training", "Cli"],

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using CategoricalVae.Runs;
+using CategoricalVae.Sweeps;
 using Xunit;
 
 namespace CategoricalVae.Tests.Sweeps;

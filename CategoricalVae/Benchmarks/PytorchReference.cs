@@ -6,7 +6,7 @@ using CategoricalVae.Common;
 namespace CategoricalVae.Benchmarks;
 
 /// <summary>
-/// The original PyTorch script (benchmarks/pytorch-reference) timed beside our own figure, at each thread count,
+/// The original PyTorch script (CategoricalVae/Benchmarks/pytorch-reference) timed beside our own figure, at each thread count,
 /// with OpenBLAS held to one thread so its threads do not fight PyTorch's OpenMP ones (its best setting) and the
 /// same OpenMP spin settings as ours.
 /// </summary>
@@ -18,7 +18,7 @@ public static class PytorchReference
         public double BestMsPerStep => MsPerStepByThreads.Values.Min();
     }
 
-    public const string ScriptPath = "benchmarks/pytorch-reference/vae_gumbel_bench.py";
+    public const string ScriptPath = "CategoricalVae/Benchmarks/pytorch-reference/vae_gumbel_bench.py";
 
     /// <summary>Debian's interpreter, which sees python3-torch; a pyenv or virtualenv python3 on PATH usually does not.</summary>
     public static string DefaultPython => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";

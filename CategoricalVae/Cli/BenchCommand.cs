@@ -19,7 +19,7 @@ namespace CategoricalVae.Cli;
 /// </summary>
 public static class BenchCommand
 {
-    const int MaxSteps = 2000, MaxRepeats = 1000, TestImages = 10_000, TrainImages = 60_000;
+    const int MaxSteps = 2000, MaxRepeats = 1000, TestImages = 10_000;
 
     public static Command Create(CliServices services)
     {
@@ -67,40 +67,9 @@ public static class BenchCommand
         DateTime processStart = Process.GetCurrentProcess().StartTime;
         CliServices.LoadTorch(Path.GetTempPath(), "cpu");
         torch.set_num_threads(threads);
-        string runs = Path.Combine(Path.GetTempPath(), "categoricalvae-bench-" + Guid.NewGuid().ToString("N")[..8]);
-        var options = TrainOptions.Defaults with
-        {
-            Hard = hard, Epochs = repeats + 1, Threads = threads, Device = "cpu", LogInterval = 100, TensorBoard = true, RunsDir = runs,
-            Name = "bench", TrainLimit = steps * TrainOptions.Defaults.BatchSize, TestLimit = evalSize,
-        };
-
-        using var data = LoadData(dataDir, steps * options.BatchSize, evalSize, out string source);
-        if (script != null && source != "mnist")
-            throw UserFacingException.Refused("--pytorch needs the real MNIST in --data-dir (the reference script never downloads).");
-        var timer = new EpochTimer(options, steps);
-        try
-        {
-            using var stop = new StopSignal();
-            var launcher = new RunLauncher(_ => data, services.Faults) { Console = ConsoleOutput.None };
-            var observer = new ObserverList(timer, new FirstStepClock(processStart + pytorchCheck.Elapsed, timer));
-            launcher.Start(options, stop, observer);
-        }
-        finally
-        {
-            try { Directory.Delete(runs, recursive: true); }
-            catch (IOException) { }
-        }
-
-        var report = timer.Report(options, steps, repeats, hard, source, data.Test.Count, StepBreakdown.Measure(options.BatchSize, options.LatentDim, options.Categories, hard, steps));
-        if (script != null)
-        {
-            Console.WriteLine($"Timing the PyTorch original at 1 and {Environment.ProcessorCount} threads …");
-            report = report with
-            {
-                Pytorch = PytorchReference.Measure(python!, script, Path.GetFullPath(dataDir), steps, repeats, hard,
-                    new[] { 1, Environment.ProcessorCount }.Distinct(), OpenMpSpin.Settings),
-            };
-        }
+        var report = BenchRun.Measure(new BenchRun.Settings(steps, repeats, threads, evalSize, hard, dataDir),
+            script != null ? new BenchRun.Reference(python!, script) : null,
+            data => new RunLauncher(_ => data, services.Faults) { Console = ConsoleOutput.None }, processStart + pytorchCheck.Elapsed);
         Console.Write(report.ToTable());
         if (jsonPath != null)
         {
@@ -110,123 +79,4 @@ public static class BenchCommand
         return ExitCodes.Success;
     }
 
-    /// <summary>Times the epochs; the floor is measured right after each epoch, so both see the same machine load
-    /// (shared machines swing by tens of percent within a minute).</summary>
-    sealed class EpochTimer(TrainOptions options, int steps) : ITrainingObserver
-    {
-        readonly List<EpochTimings> _timings = [];
-        readonly List<double> _floors = [], _addmmFloors = [];
-        readonly int[] _widths = MatmulFloor.LayerWidths(options.LatentDim, options.Categories);
-
-        public double StartupSeconds { get; set; } = double.NaN;
-
-        public void EpochDone(EpochMetrics metrics, EpochTimings timings)
-        {
-            _timings.Add(timings);
-            _floors.Add(MatmulFloor.MillisecondsPerStep(options.BatchSize, _widths, steps, repeats: 1));
-            _addmmFloors.Add(MatmulFloor.MillisecondsPerStep(options.BatchSize, _widths, steps, repeats: 1, addmm: true));
-        }
-
-        public BenchReport Report(TrainOptions o, int steps, int repeats, bool hard, string source, int evalExamples, StepBreakdown.Comparison phases)
-        {
-            var timed = _timings.Skip(1).ToList(); // the first epoch is the warm-up
-            var floors = _floors.Skip(1).ToList();
-            double[] trainByRepeat = timed.Select(t => t.TrainSeconds * 1000 / steps).ToArray();
-            double floor = MatmulFloor.Median(floors);
-            double trainMs = MatmulFloor.Median(trainByRepeat);
-            double ratio = MatmulFloor.Median(trainByRepeat.Select((t, i) => t / floors[i]));
-            double epoch600 = trainMs * 600 / 1000;
-            double eval = MatmulFloor.Median(timed.Select(t => t.EvalSeconds));
-            double artifacts = MatmulFloor.Median(timed.Select(t => t.ArtifactSeconds));
-            double gflop = MatmulFloor.FlopsPerStep(o.BatchSize, _widths) / 1e9;
-            return new BenchReport
-            {
-                TimeUtc = DateTime.UtcNow,
-                Machine = Environment.MachineName,
-                Cores = Environment.ProcessorCount,
-                Threads = o.Threads,
-                TorchSharpVersion = TorchRuntime.TorchSharpVersion,
-                LibTorchVersion = TorchRuntime.LibTorchVersion,
-                BatchSize = o.BatchSize,
-                Steps = steps,
-                Repeats = repeats,
-                Hard = hard,
-                DataSource = source,
-                GflopPerStep = gflop,
-                FloorMsPerStep = floor,
-                FloorGflops = gflop / (floor / 1000),
-                AddmmFloorMsPerStep = MatmulFloor.Median(_addmmFloors.Skip(1)),
-                TrainMsPerStep = trainMs,
-                TrainExamplesPerSecond = o.BatchSize * 1000 / trainMs,
-                TrainToFloorRatio = ratio,
-                TrainMsPerStepByRepeat = trainByRepeat,
-                FloorMsPerStepByRepeat = [.. floors],
-                EpochSeconds600Steps = epoch600,
-                EvalSeconds = eval,
-                EvalExamples = evalExamples,
-                EvalToEpochRatio = eval / epoch600,
-                ArtifactSeconds = artifacts,
-                ArtifactToEpochRatio = artifacts / epoch600,
-                StartupSeconds = StartupSeconds,
-                Phases = phases.Fused,
-                GraphPhases = phases.Graph,
-                PeakRssMb = PeakRssMb(),
-                OpenMp = new Dictionary<string, string>(OpenMpSpin.Settings),
-            };
-        }
-    }
-
-    /// <summary>Notes when the first training step is done, counted from <paramref name="processStart"/>: the process's
-    /// start, moved on by the bench's own checks that a run does not make.</summary>
-    sealed class FirstStepClock(DateTime processStart, EpochTimer timer) : ITrainingObserver
-    {
-        public void BatchDone(BatchReport batch)
-        {
-            if (double.IsNaN(timer.StartupSeconds))
-                timer.StartupSeconds = (DateTime.Now - processStart).TotalSeconds;
-        }
-    }
-
-    /// <summary>Cached, verified MNIST if the data folder has it (a benchmark never downloads), else seeded random
-    /// images of the same shape; says so when it cannot use MNIST.</summary>
-    static MnistData LoadData(string dataDir, int trainSize, int evalSize, out string source)
-    {
-        string? why = null;
-        if (trainSize > TrainImages)
-            why = $"--steps needs {trainSize} training images, more than MNIST's {TrainImages}";
-        else
-        {
-            try
-            {
-                var files = new MnistDataDirectory(dataDir, [], _ => { }).EnsureAsync().GetAwaiter().GetResult();
-                source = "mnist";
-                return new MnistData(MnistDataset.Load(files[MnistFile.TrainImages], files[MnistFile.TrainLabels], trainSize),
-                    MnistDataset.Load(files[MnistFile.TestImages], files[MnistFile.TestLabels], evalSize));
-            }
-            catch (UserFacingException)
-            {
-                why = $"no verified MNIST in {Path.GetFullPath(dataDir)}";
-            }
-        }
-        Console.Error.WriteLine($"warning: bench uses synthetic random images ({why}); timings hold, pictures and losses mean nothing.");
-        source = "synthetic";
-        return new MnistData(Synthetic(trainSize, 1), Synthetic(evalSize, 2));
-    }
-
-    static MnistDataset Synthetic(int count, int seed)
-    {
-        var rng = new Random(seed);
-        byte[] pixels = new byte[(long)count * 784], labels = new byte[count];
-        rng.NextBytes(pixels);
-        return new MnistDataset(pixels, labels, count);
-    }
-
-    static double PeakRssMb()
-    {
-        if (OperatingSystem.IsLinux())
-            foreach (string line in File.ReadLines("/proc/self/status"))
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
-        return Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
-    }
 }

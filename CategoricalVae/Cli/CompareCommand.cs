@@ -3,6 +3,7 @@ using CategoricalVae.Cli.Options;
 using CategoricalVae.Common;
 using CategoricalVae.Imaging;
 using CategoricalVae.Runs;
+using CategoricalVae.Sweeps;
 
 namespace CategoricalVae.Cli;
 
@@ -103,7 +104,9 @@ public static class CompareCommand
         if (missing.Count > 0)
             Console.WriteLine($"note: {missing.Count} of {sweep.Members.Count} members are not complete and are left out ({string.Join(", ", missing)}; sweep --resume {dir} finishes them).");
         string picture = output ?? Path.Combine(dir, "compare.png");
-        SweepPlot.Write(picture, table.Groups, metric, AtomicWriter.Plain);
+        var bands = table.Groups.Where(g => g.Members.Any(m => m.Rows.Count > 0))
+            .Select(g => new SweepPlot.Band($"{g.Configuration} (n={g.Seeds})", g.Curve())).ToList();
+        SweepPlot.Write(picture, bands, metric.ColumnName(), AtomicWriter.Plain);
         Console.WriteLine($"Wrote {Path.GetFullPath(picture)}");
         if (csv != null)
         {

@@ -42,10 +42,11 @@ public static class SweepCommand
                 if (parse.GetResult(vary) != null || parse.GetResult(seeds) != null || parse.GetValue(planOnly) || set.Given(parse).Any(b => b.Role != ResumeRole.Session))
                     throw UserFacingException.Refused("sweep --resume takes only --jobs and session options (--threads, --device, --data-dir, --offline); the grid and the rest are in sweep.json.");
                 var session = set.Given(parse).Where(b => b.Key != "threads").ToList();
-                return Task.FromResult(Resume(services, resumeDir, parse.GetResult(jobs) is { Implicit: false } ? jobCount : null, ThreadsGiven(parse, set),
+                return Task.FromResult(Resume(services, new TrainArguments(set), resumeDir, parse.GetResult(jobs) is { Implicit: false } ? jobCount : null, ThreadsGiven(parse, set),
                     o => session.Aggregate(o, (acc, b) => b.ApplyGiven(parse, acc))));
             }
-            var plan = SweepPlan.Build(set, parse, parse.GetValue(vary) ?? [], parse.GetValue(seeds), jobCount);
+            var arguments = new TrainArguments(set);
+            var plan = SweepPlan.Build(arguments, arguments.Given(parse), parse.GetValue(vary) ?? [], parse.GetValue(seeds), jobCount);
             return Task.FromResult(parse.GetValue(planOnly)
                 ? PlanOnly(services, plan, parse.GetValue(slurmLimit))
                 : Train(services, plan.Create(services.Writer), plan.Sweep, plan.OptionsOf));
@@ -70,7 +71,7 @@ public static class SweepCommand
         return ExitCodes.Success;
     }
 
-    static int Resume(CliServices services, string dir, int? jobs, int? threads, Func<TrainOptions, TrainOptions> sessionNow)
+    static int Resume(CliServices services, ITrainArguments arguments, string dir, int? jobs, int? threads, Func<TrainOptions, TrainOptions> sessionNow)
     {
         if (!Directory.Exists(dir)) throw UserFacingException.Refused($"sweep --resume: {dir} is not a folder.");
         if (!SweepFile.IsSweep(dir)) throw UserFacingException.Refused($"sweep --resume: {dir} has no {SweepFile.FileName} (not a sweep folder).");
@@ -81,7 +82,7 @@ public static class SweepCommand
         int newJobs = jobs ?? sweep.Jobs;
         int perMember = threads ?? (jobs != null ? SweepPlan.ThreadsFor(newJobs) : sweep.ThreadsPerMember);
         sweep = sweep with { Jobs = newJobs, ThreadsPerMember = perMember };
-        TrainOptions OptionsOf(SweepMember m) => sessionNow(SweepPlan.Parse(m)) with { Threads = perMember };
+        TrainOptions OptionsOf(SweepMember m) => sessionNow(SweepPlan.Parse(arguments, m)) with { Threads = perMember };
         foreach (var m in sweep.Members)
             OptionsOf(m); // refuses a hand-broken sweep.json before anything runs
         return Train(services, dir, sweep, OptionsOf);

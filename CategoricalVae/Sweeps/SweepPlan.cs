@@ -1,10 +1,8 @@
-using System.CommandLine;
 using System.Globalization;
-using CategoricalVae.Cli.Options;
 using CategoricalVae.Common;
 using CategoricalVae.Runs;
 
-namespace CategoricalVae.Cli;
+namespace CategoricalVae.Sweeps;
 
 /// <summary>
 /// A new sweep worked out from the command line: the base arguments (every training option given), the grid of
@@ -20,28 +18,33 @@ public sealed class SweepPlan
 
     public required SweepFile Sweep { get; init; }
     public required string RunsDir { get; init; }
+    public required ITrainArguments Arguments { get; init; }
 
-    public TrainOptions OptionsOf(SweepMember member) => Parse(member);
+    public TrainOptions OptionsOf(SweepMember member) => Parse(Arguments, member);
 
-    public static SweepPlan Build(TrainOptionSet set, ParseResult parse, string[] varyTokens, string? seedsText, int jobs)
+    /// <summary>The training options given on the command line, in the words of the command line: the base options
+    /// they make, and each given option's flag and tokens.</summary>
+    public sealed record GivenOptions(TrainOptions Options, IReadOnlyList<(string Key, IReadOnlyList<string> Tokens)> Given);
+
+    public static SweepPlan Build(ITrainArguments arguments, GivenOptions given, string[] varyTokens, string? seedsText, int jobs)
     {
-        var baseOptions = set.Read(parse);
-        var axes = varyTokens.Select(t => Axis(set, t)).ToList();
+        var baseOptions = given.Options;
+        var axes = varyTokens.Select(t => Axis(arguments, t)).ToList();
         if (axes.GroupBy(a => a.Option).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw UserFacingException.Refused($"--vary {twice.Key} is given twice; list all its values once: --vary {twice.Key}=a,b.");
-        if (seedsText != null && set["--seed"].WasGiven(parse))
+        if (seedsText != null && given.Given.Any(g => g.Key == SweepFile.SeedKey))
             throw UserFacingException.Refused("give --seeds or --seed, not both.");
         List<long> seeds = seedsText == null ? [baseOptions.Seed] : ParseSeeds(seedsText);
-        int threads = set["--threads"].WasGiven(parse) ? baseOptions.Threads : ThreadsFor(jobs);
+        int threads = given.Given.Any(g => g.Key == "threads") ? baseOptions.Threads : ThreadsFor(jobs);
 
         var varied = axes.Select(a => a.Option).ToHashSet();
         var baseArgs = new List<string>();
-        foreach (var b in set.Given(parse))
+        foreach (var (key, tokens) in given.Given)
         {
-            if (b.Role == ResumeRole.NewRunOnly || varied.Contains(b.Key) || b.Key is "seed" or "threads")
+            if (varied.Contains(key) || key is "seed" or "threads")
                 continue;
-            baseArgs.Add(b.Name);
-            baseArgs.AddRange(parse.GetResult(b.Option)!.Tokens.Select(t => t.Value));
+            baseArgs.Add("--" + key);
+            baseArgs.AddRange(tokens);
         }
 
         var members = new List<SweepMember>();
@@ -54,18 +57,18 @@ public sealed class SweepPlan
                 foreach (var (axis, value) in combination)
                 {
                     settings[axis.Option] = value;
-                    var binding = set.Find(axis.Option)!;
-                    if (!binding.IsSwitch)
-                        args.AddRange([binding.Name, value]);
+                    var (flag, isSwitch) = arguments.Varied(axis.Option)!.Value;
+                    if (!isSwitch)
+                        args.AddRange([flag, value]);
                     else if (value == "on")
-                        args.Add(binding.Name);
+                        args.Add(flag);
                 }
                 settings[SweepFile.SeedKey] = seed.ToString(CultureInfo.InvariantCulture);
                 args.AddRange(["--seed", seed.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture)]);
                 var member = new SweepMember { Folder = SweepFile.FolderOf(settings), Settings = settings, Args = args, Epochs = 0 };
-                var options = Parse(member);
+                var options = Parse(arguments, member);
                 // Values written differently can mean the same run (1e-4 and 1E-4, 0.001 and 1e-3).
-                string run = string.Join(" ", set.Bindings.Where(b => b.Role == ResumeRole.DefinesRun).Select(b => $"{b.Name}={b.Show(options)}"));
+                string run = arguments.RunIdentity(options);
                 if (trains.TryGetValue(run, out string? twin))
                     throw UserFacingException.Refused($"members {twin} and {member.Folder} would train the same run; give values that differ.");
                 trains[run] = member.Folder;
@@ -79,7 +82,7 @@ public sealed class SweepPlan
             Name = baseOptions.Name ?? "", CreatedUtc = DateTime.UtcNow, BaseArgs = baseArgs, Grid = axes, Seeds = seeds,
             Jobs = jobs, ThreadsPerMember = threads, Members = members,
         };
-        return new SweepPlan { Sweep = sweep, RunsDir = baseOptions.RunsDir };
+        return new SweepPlan { Sweep = sweep, RunsDir = baseOptions.RunsDir, Arguments = arguments };
     }
 
     /// <summary>Creates runs/&lt;time&gt;-sweep[-name]/ with its sweep.json; returns the folder.</summary>
@@ -96,19 +99,11 @@ public sealed class SweepPlan
 
     /// <summary>A member's training options, from its arguments through the `train` parser and rules; any problem
     /// is refused naming the member.</summary>
-    public static TrainOptions Parse(SweepMember member)
+    public static TrainOptions Parse(ITrainArguments arguments, SweepMember member)
     {
-        var set = new TrainOptionSet();
-        var root = new RootCommand();
-        foreach (var b in set.Bindings)
-            root.Options.Add(b.Option);
-        var parse = root.Parse(member.Args);
-        if (parse.Errors.Count > 0)
-            throw UserFacingException.Refused($"member {member.Folder}: {ParseErrorText.Describe(parse.Errors[0])}");
         try
         {
-            var options = set.Read(parse);
-            return options.Problem() is { } problem ? throw UserFacingException.Refused(problem) : options;
+            return arguments.Parse(member.Args);
         }
         catch (UserFacingException e)
         {
@@ -116,7 +111,7 @@ public sealed class SweepPlan
         }
     }
 
-    static SweepAxis Axis(TrainOptionSet set, string token)
+    static SweepAxis Axis(ITrainArguments arguments, string token)
     {
         int eq = token.IndexOf('=');
         if (eq <= 0 || eq == token.Length - 1)
@@ -124,13 +119,12 @@ public sealed class SweepPlan
         string key = token[..eq].Trim().TrimStart('-');
         if (key == "seed")
             throw UserFacingException.Refused("--vary seed: give the seeds with --seeds 1,2,3.");
-        var binding = set.Find(key);
-        if (binding == null || binding.Role is ResumeRole.NewRunOnly || key is "threads")
+        if (arguments.Varied(key) is not { } option)
             throw UserFacingException.Refused($"--vary {key}: not a training option a sweep can vary (see --help for the options of train).");
         var values = token[(eq + 1)..].Split(',', StringSplitOptions.TrimEntries).ToList();
         if (values.Any(v => v.Length == 0))
             throw UserFacingException.Refused($"--vary {key}: an empty value in '{token[(eq + 1)..]}'.");
-        if (binding.IsSwitch && values.FirstOrDefault(v => v is not ("on" or "off")) is { } bad)
+        if (option.IsSwitch && values.FirstOrDefault(v => v is not ("on" or "off")) is { } bad)
             throw UserFacingException.Refused($"--vary {key}: a switch takes on or off, not '{bad}'.");
         if (values.Distinct().Count() != values.Count)
             throw UserFacingException.Refused($"--vary {key}: a value is listed twice.");

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using CategoricalVae.Common;
+using CategoricalVae.Runs;
 
-namespace CategoricalVae.Runs;
+namespace CategoricalVae.Sweeps;
 
 /// <summary>
 /// sweep.json: the base arguments, the grid, the seeds and every member with its status. A sweep folder holds it

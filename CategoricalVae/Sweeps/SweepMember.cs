@@ -1,4 +1,4 @@
-namespace CategoricalVae.Runs;
+namespace CategoricalVae.Sweeps;
 
 /// <summary>One run of a sweep: its folder (inside the sweep folder), the training arguments that define it, and how it went.</summary>
 public sealed record SweepMember

@@ -3,9 +3,9 @@
 # (30 000 images) with each setting in turn (A B A B …), so that a machine whose speed drifts affects both alike,
 # and prints each run's whole-process wall time and the ratio of each pair (docs/performance.md#threads).
 #
-#   experiments/spin-pair.sh A B [pairs]     (default: 1000 10000 10)
+#   CategoricalVae/Benchmarks/scripts/spin-pair.sh A B [pairs]     (default: 1000 10000 10)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../../.."
 dotnet build CategoricalVae/CategoricalVae.csproj -v q > /dev/null
 app=$(ls CategoricalVae/bin/*/net10.0/CategoricalVae.dll | head -1)
 a=${1:-1000}; b=${2:-10000}; pairs=${3:-10}

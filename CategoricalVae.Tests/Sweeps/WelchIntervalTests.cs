@@ -1,7 +1,7 @@
-using CategoricalVae.Runs;
+using CategoricalVae.Sweeps;
 using Xunit;
 
-namespace CategoricalVae.Tests.Runs;
+namespace CategoricalVae.Tests.Sweeps;
 
 [Trait("Category", Category.Unit)]
 public class WelchIntervalTests

@@ -1,4 +1,6 @@
-namespace CategoricalVae.Runs;
+using CategoricalVae.Runs;
+
+namespace CategoricalVae.Sweeps;
 
 /// <summary>The members of one configuration of a sweep, and their figures across seeds.</summary>
 public sealed record SweepGroup(string Configuration, IReadOnlyList<RunSummary> Members, CompareMetric Metric)

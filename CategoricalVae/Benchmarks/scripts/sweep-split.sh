@@ -3,9 +3,9 @@
 # Runs the same four-member sweep both ways, alternating (A B A B …) so that a machine whose speed drifts affects
 # both alike, and prints each run's whole-process wall time and the ratio of each pair (docs/sweeps.md).
 #
-#   experiments/sweep-split.sh [pairs]     (default 4)
+#   CategoricalVae/Benchmarks/scripts/sweep-split.sh [pairs]     (default 4)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../../.."
 dotnet build CategoricalVae/CategoricalVae.csproj -v q > /dev/null
 app=$(ls CategoricalVae/bin/*/net10.0/CategoricalVae.dll | head -1)
 pairs=${1:-4}

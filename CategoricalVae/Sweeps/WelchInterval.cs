@@ -1,4 +1,4 @@
-namespace CategoricalVae.Runs;
+namespace CategoricalVae.Sweeps;
 
 /// <summary>The 95 % confidence interval of a difference of two means with unequal variances (Welch's t).</summary>
 public static class WelchInterval

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
+using CategoricalVae.Runs;
 
-namespace CategoricalVae.Runs;
+namespace CategoricalVae.Sweeps;
 
 /// <summary>`compare` on a sweep: one row per configuration with mean ± sd over seeds, and each configuration's
 /// difference to the best one (lowest mean final metric) with a 95 % Welch interval.</summary>

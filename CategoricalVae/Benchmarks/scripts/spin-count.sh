@@ -2,9 +2,9 @@
 # How long should libgomp's idle threads spin? bench's training ms/step at 2 threads for several GOMP_SPINCOUNT
 # values, on an otherwise idle machine and beside one busy competing process (docs/performance.md).
 #
-#   experiments/spin-count.sh [spin counts...]     (default: 1000 10000 30000 100000 300000)
+#   CategoricalVae/Benchmarks/scripts/spin-count.sh [spin counts...]     (default: 1000 10000 30000 100000 300000)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../../.."
 dotnet build CategoricalVae/CategoricalVae.csproj -v q > /dev/null
 app=$(ls CategoricalVae/bin/*/net10.0/CategoricalVae.dll | head -1)
 counts=("$@"); [ ${#counts[@]} -gt 0 ] || counts=(1000 10000 30000 100000 300000)

@@ -1,4 +1,4 @@
-namespace CategoricalVae.Runs;
+namespace CategoricalVae.Sweeps;
 
 /// <summary>Where a sweep member stands (sweep.json spells these in lower case).</summary>
 public enum MemberStatus
