@@ -15,5 +15,6 @@ var faults = ScriptedFaults.From(
     nanGradientAtStep: Environment.GetEnvironmentVariable(FaultVariables.NanGradientAtStep),
     stopAfterStep: Environment.GetEnvironmentVariable(FaultVariables.StopAfterStep));
 ITrainingObserver[] observers = RssProbe.Parse(Environment.GetEnvironmentVariable(FaultVariables.LogRssAtSteps)) is { } probe ? [probe] : [];
+PassDecorator? decorate = faults is NoFaults ? null : (pass, globalStep) => new FaultInjectingPass(pass, faults, globalStep);
 
-return await CliApp.RunAsync(args, new CliServices(faults, observers));
+return await CliApp.RunAsync(args, new CliServices(faults, observers, decorate: decorate));

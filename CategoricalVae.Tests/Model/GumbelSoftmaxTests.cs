@@ -8,7 +8,15 @@ namespace CategoricalVae.Tests.Model;
 [Trait("Category", Category.Unit)]
 public class GumbelSoftmaxTests
 {
-    static GumbelSoftmax Sampler(ulong seed, double tau = 1.0, bool hard = false) => new(new Generator(seed), tau, hard);
+    /// <summary>The sample of <paramref name="logits"/> at τ with noise from a generator seeded <paramref name="seed"/>:
+    /// the straight-through one-hot with <paramref name="hard"/>, else the relaxed sample (the seeds' gumbel_softmax).</summary>
+    static Tensor Sample(Tensor logits, ulong seed, double tau = 1.0, bool hard = false)
+    {
+        using var sample = Pair(logits, seed, tau);
+        return (hard ? sample.StraightThrough : sample.Soft).clone();
+    }
+
+    static GumbelSample Pair(Tensor logits, ulong seed, double tau = 1.0) => GumbelSoftmax.Sample(logits, tau, new Generator(seed));
 
     static Tensor Logits() => tensor(new float[] { 2.0f, 0.5f, -1.0f, 0.0f, 1.0f, 3.0f, 0.1f, 0.2f, 0.3f, 0.4f }).reshape(1, 10).repeat(64, 1);
 
@@ -16,7 +24,7 @@ public class GumbelSoftmaxTests
     public void Soft_rows_lie_on_the_simplex()
     {
         using var scope = NewDisposeScope();
-        var y = Sampler(1).forward(Logits().view(64, 1, 10).repeat(1, 30, 1));
+        var y = Sample(Logits().view(64, 1, 10).repeat(1, 30, 1), 1);
         Assert.Equal(new long[] { 64, 30, 10 }, y.shape);
         Assert.True(y.min().item<float>() >= 0);
         Assert.True((y.sum(-1) - 1).abs().max().item<float>() < 1e-5f);
@@ -26,7 +34,7 @@ public class GumbelSoftmaxTests
     public void Hard_rows_are_exactly_one_hot_at_the_soft_argmax()
     {
         using var scope = NewDisposeScope();
-        using var sample = Sampler(2).Sample(Logits());
+        using var sample = Pair(Logits(), 2);
         Assert.True(sample.Hard.eq(0).logical_or(sample.Hard.eq(1)).all().item<bool>());
         Assert.True(sample.Hard.sum(-1).eq(1).all().item<bool>());
         Assert.True(sample.Hard.argmax(-1).eq(sample.Soft.argmax(-1)).all().item<bool>());
@@ -41,8 +49,8 @@ public class GumbelSoftmaxTests
         var weights = randn(64, 10, generator: new Generator(9));
         var logitsHard = Logits().requires_grad_(true);
         var logitsSoft = Logits().requires_grad_(true);
-        (Sampler(3, hard: true).forward(logitsHard) * weights).sum().backward();
-        (Sampler(3, hard: false).forward(logitsSoft) * weights).sum().backward();
+        (Sample(logitsHard, 3, hard: true) * weights).sum().backward();
+        (Sample(logitsSoft, 3) * weights).sum().backward();
         Assert.True(logitsSoft.grad!.abs().sum().item<float>() > 0);
         Assert.True((logitsHard.grad! - logitsSoft.grad!).abs().max().item<float>() < 1e-6f);
     }
@@ -54,7 +62,7 @@ public class GumbelSoftmaxTests
         var logits = Logits().repeat(20, 1);
         double Gap(double tau)
         {
-            using var s = Sampler(4, tau).Sample(logits);
+            using var s = Pair(logits, 4, tau);
             return (s.Soft - s.Hard).abs().sum(-1).mean().item<float>();
         }
         double[] gaps = [Gap(5.0), Gap(0.5), Gap(0.05), Gap(0.001)];
@@ -69,7 +77,7 @@ public class GumbelSoftmaxTests
         using var scope = NewDisposeScope();
         const int draws = 20000;
         var logits = tensor(new float[] { 1.0f, 0.0f, -1.0f, 2.0f, 0.5f }).reshape(1, 5).repeat(draws, 1);
-        using var sample = Sampler(5).Sample(logits);
+        using var sample = Pair(logits, 5);
         float[] counts = sample.Hard.sum(new long[] { 0 }).data<float>().ToArray();
         float[] p = logits[0].softmax(-1).data<float>().ToArray();
         double chi2 = 0;
@@ -83,9 +91,9 @@ public class GumbelSoftmaxTests
     public void Same_seed_gives_the_same_samples_and_another_seed_does_not()
     {
         using var scope = NewDisposeScope();
-        var a = Sampler(7).forward(Logits());
-        var b = Sampler(7).forward(Logits());
-        var c = Sampler(8).forward(Logits());
+        var a = Sample(Logits(), 7);
+        var b = Sample(Logits(), 7);
+        var c = Sample(Logits(), 8);
         Assert.Equal(0f, (a - b).abs().max().item<float>());
         Assert.True((a - c).abs().max().item<float>() > 0.01f);
     }
@@ -93,7 +101,8 @@ public class GumbelSoftmaxTests
     [Fact]
     public void Non_positive_temperature_is_refused()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => Sampler(1, 0.0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Sampler(1, double.NaN));
+        using var scope = NewDisposeScope();
+        Assert.Throws<ArgumentOutOfRangeException>(() => Pair(Logits(), 1, 0.0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Pair(Logits(), 1, double.NaN));
     }
 }

@@ -1,6 +1,6 @@
 using CategoricalVae.Common;
 using CategoricalVae.Model;
-using CategoricalVae.Model.Fused;
+using CategoricalVae.Model.Estimators;
 using CategoricalVae.Training;
 using TorchSharp;
 using Xunit;
@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 
 namespace CategoricalVae.Tests.Training;
 
-/// <summary>The NaN/∞ checks of a step happen before the optimizer touches anything.</summary>
+/// <summary>The NaN/∞ checks of a step happen before the optimizer touches anything, whichever pass computes it.</summary>
 [Trait("Category", Category.Unit)]
 public class TrainingStepTests
 {
@@ -20,11 +20,13 @@ public class TrainingStepTests
         public bool StopAfter(long stepsDone) => false;
     }
 
-    static (CategoricalVaeModel Model, FusedAdam Adam, Tensor X) Setup()
+    const double Tau = 1.0;
+
+    static (CategoricalVaeModel Model, IOptimizer Adam, Tensor X) Setup()
     {
-        var model = ModelFactory.Create(3, 4, reluOnLogits: true, seed: 1, new Generator(2));
+        var model = ModelFactory.Create(3, 4, reluOnLogits: true, seed: 1);
         model.train();
-        var adam = new FusedAdam(model.parameters(), 1e-3);
+        var adam = Optimizers.Adam(model.parameters(), 1e-3);
         var x = rand([8, 784], generator: new Generator(3));
         return (model, adam, x);
     }
@@ -37,8 +39,8 @@ public class TrainingStepTests
             Assert.True(a.equal(b).all().item<bool>(), "a parameter changed");
     }
 
-    static FusedVae? Pass(CategoricalVaeModel model, bool fused, IFaultPlan faults) =>
-        fused ? new FusedVae(model, model.Estimator.Fused!.Value, 8, faults) : null;
+    static IVaePass Pass(CategoricalVaeModel model, bool fused) =>
+        VaePasses.For(model, new GumbelSoftmaxEstimator(), 8, autograd: !fused);
 
     [Theory]
     [InlineData(true, false)]
@@ -51,16 +53,19 @@ public class TrainingStepTests
         var (model, adam, x) = Setup();
         using var _ = model;
         using var __ = adam;
-        IFaultPlan faults = poisonLoss ? new Faults(nanLoss: 1) : new Faults(nanGradient: 1);
-        using var pass = Pass(model, fused, faults);
-        var step = new TrainingStep(model, adam, faults, pass);
-        Assert.Equal(StepOutcome.Updated, step.Run(x, 0).Outcome);
+        using var noise = new Generator(2);
+        long globalStep = 0;
+        var faults = poisonLoss ? new Faults(nanLoss: 1) : new Faults(nanGradient: 1);
+        using var pass = new FaultInjectingPass(Pass(model, fused), faults, () => globalStep);
+        var step = new TrainingStep(pass, adam);
+        Assert.Equal(StepOutcome.Updated, step.Run(x, Tau, noise).Outcome);
         var before = Snapshot(model);
-        var result = step.Run(x, 1);
+        globalStep = 1;
+        var result = step.Run(x, Tau, noise);
         Assert.Equal(poisonLoss ? StepOutcome.LossNotFinite : StepOutcome.GradientsNotFinite, result.Outcome);
         AssertUnchanged(before, model);
         // And the optimizer's own count did not move: the refused step never reached Adam.
-        var state = (TorchSharp.Modules.Adam.State)adam.Inner.state_dict().State[0];
+        var state = (TorchSharp.Modules.Adam.State)adam.State.state_dict().State[0];
         Assert.Equal(1, state.step);
     }
 
@@ -73,9 +78,40 @@ public class TrainingStepTests
         var (model, adam, x) = Setup();
         using var _ = model;
         using var __ = adam;
-        using var pass = Pass(model, fused, NoFaults.Instance);
+        using var noise = new Generator(2);
+        using var pass = Pass(model, fused);
         var before = Snapshot(model);
-        Assert.Equal(StepOutcome.Updated, new TrainingStep(model, adam, NoFaults.Instance, pass).Run(x, 0).Outcome);
+        Assert.Equal(StepOutcome.Updated, new TrainingStep(pass, adam).Run(x, Tau, noise).Outcome);
         Assert.Contains(before.Zip(model.parameters()), p => !p.First.equal(p.Second).all().item<bool>());
+    }
+
+    /// <summary>The fused pass proves its gradients finite from the magnitudes it sees, without reading them. Pixels of
+    /// 1e30 (with the first layer scaled down to keep the activations ordinary) give a finite loss, but the first
+    /// layer's weight gradient, the outer product of 1e29-sized input gradients and 1e30-sized pixels, overflows: the
+    /// proof must fail, the step must then read the gradients, and it must stop before Adam.</summary>
+    [Fact]
+    public void Overflowing_gradients_fail_the_fused_finiteness_proof_and_stop_the_step_before_the_update()
+    {
+        using var scope = NewDisposeScope();
+        var (model, adam, x) = Setup();
+        using var _ = model;
+        using var __ = adam;
+        using var noise = new Generator(2);
+        using var pass = Pass(model, fused: true);
+        var step = new TrainingStep(pass, adam);
+        var huge = x * 1e30f;
+        using (no_grad())
+        {
+            model.Layers[0].weight!.mul_(1e-30f);
+            model.Layers[0].bias!.mul_(1e-30f);
+        }
+        var loss = step.Forward(huge, Tau, noise);
+        Assert.True(double.IsFinite(loss.Total), $"the loss stays finite ({loss.Total})");
+        Assert.False(step.Backward(), "the proof must fail where a gradient overflows");
+        Assert.False(step.GradientsAreFinite(), "the first layer's weight gradient overflowed");
+        var before = Snapshot(model);
+        var result = step.Run(huge, Tau, noise);
+        Assert.Equal(StepOutcome.GradientsNotFinite, result.Outcome);
+        AssertUnchanged(before, model);
     }
 }

@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using CategoricalVae.Common;
 using CategoricalVae.Data;
 using CategoricalVae.Model;
 using CategoricalVae.Model.Estimators;
-using CategoricalVae.Model.Fused;
 using CategoricalVae.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -40,12 +38,12 @@ public static class StepBreakdown
     {
         using var scope = NewDisposeScope();
         using var noise = new Generator(2);
-        using var model = ModelFactory.Create(latentDim, categories, reluOnLogits: true, seed: 1, noise);
-        model.Estimator = GradientEstimators.For(hard ? GradientEstimator.StGumbelSoftmax : GradientEstimator.GumbelSoftmax);
+        using var model = ModelFactory.Create(latentDim, categories, reluOnLogits: true, seed: 1);
+        var estimator = GradientEstimators.For(hard ? GradientEstimator.StGumbelSoftmax : GradientEstimator.GumbelSoftmax);
         model.train();
-        using var optimizer = new FusedAdam(model.parameters(), 1e-3, fused: fusedAdam);
-        using var pass = fusedPass ? new FusedVae(model, model.Estimator.Fused!.Value, batch, NoFaults.Instance) : null;
-        var step = new TrainingStep(model, optimizer, NoFaults.Instance, pass);
+        using var optimizer = Optimizers.Adam(model.parameters(), 1e-3, stock: !fusedAdam);
+        using var pass = VaePasses.For(model, estimator, batch, autograd: !fusedPass);
+        var step = new TrainingStep(pass, optimizer);
         // Batches are gathered as a run gathers them: bytes to floats, into one buffer reused from step to step.
         var random = new Random(3);
         byte[] pixels = new byte[batch * 10 * CategoricalVaeModel.PixelCount];
@@ -66,11 +64,11 @@ public static class StepBreakdown
             clocks[0].Stop();
 
             clocks[1].Start();
-            step.Forward(x);
+            step.Forward(x, 1.0, noise);
             clocks[1].Stop();
 
             clocks[2].Start();
-            bool proven = step.Backward(i);
+            bool proven = step.Backward();
             clocks[2].Stop();
 
             clocks[3].Start();

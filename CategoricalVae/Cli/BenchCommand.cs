@@ -69,7 +69,7 @@ public static class BenchCommand
         torch.set_num_threads(threads);
         var report = BenchRun.Measure(new BenchRun.Settings(steps, repeats, threads, evalSize, hard, dataDir),
             script != null ? new BenchRun.Reference(python!, script) : null,
-            data => new RunLauncher(_ => data, services.Faults) { Console = ConsoleOutput.None }, processStart + pytorchCheck.Elapsed);
+            data => services.Launcher(data, ConsoleOutput.None), processStart + pytorchCheck.Elapsed);
         Console.Write(report.ToTable());
         if (jsonPath != null)
         {

@@ -52,49 +52,35 @@ public static class EvaluateCommand
     {
         // Listening from the first moment: a stop during the checks or the loading ends with 130 too.
         using var stop = StopSignal.ListenToConsole();
-        var layout = new RunLayout(r.Run);
-        if (!Directory.Exists(r.Run)) throw UserFacingException.Refused($"evaluate: {r.Run} is not a folder.");
-        if (!File.Exists(layout.ConfigFile)) throw UserFacingException.Refused($"evaluate: {r.Run} has no {RunLayout.ConfigName} (not a run folder).");
-        string checkpointFile = r.Checkpoint ?? layout.CheckpointFile;
-        if (Directory.Exists(checkpointFile))
-            throw UserFacingException.Refused($"evaluate: {checkpointFile} is a folder, not a checkpoint.");
-        if (!File.Exists(checkpointFile))
-            throw UserFacingException.Refused($"evaluate: {checkpointFile} does not exist (the run has not started training).");
         if (r.Samples is < 1 or > MaxSamples) throw UserFacingException.Refused($"--samples must be between 1 and {MaxSamples} (got {r.Samples}).");
         if (r.TestLimit is < 1) throw UserFacingException.Refused($"--test-limit must be at least 1 (got {r.TestLimit}).");
         if (SessionOptions.Problem(r.Threads, r.Device) is { } problem) throw UserFacingException.Refused(problem);
-
-        TrainOptions trained = RunConfig.Load(layout.ConfigFile).Options;
+        var run = TrainedRun.Open(r.Run, "evaluate", r.Checkpoint);
+        TrainOptions trained = run.Options;
+        var state = run.State!;
         Binarization binarize = r.Binarize ?? trained.Binarize;
         if (binarize == Binarization.None && r.BinarizeSeed != null)
             throw UserFacingException.Refused("--binarize-seed needs --binarize fixed or dynamic.");
         long? binarizeSeed = binarize == Binarization.None ? null : r.BinarizeSeed ?? trained.BinarizationSeed;
         long seed = r.Seed ?? trained.Seed;
-        var state = Checkpoint.Load(checkpointFile);
-        if (state.LatentDim != trained.LatentDim || state.Categories != trained.Categories)
-            throw UserFacingException.Refused($"evaluate: {checkpointFile} holds a {state.LatentDim}×{state.Categories} model but config.json says {trained.LatentDim}×{trained.Categories}.");
-        if (RunDirectory.LiveOwner(r.Run) is { } owner)
-            Console.Error.WriteLine($"warning: {r.Run} is being trained by {owner.Describe()}; this evaluates the checkpoint of epoch {state.EpochsCompleted}, which the run will replace.");
+        if (run.LiveTrainingWarning() is { } warning)
+            Console.Error.WriteLine(warning);
 
         CliServices.LoadTorch(r.Run, r.Device);
         torch.set_num_threads(r.Threads);
         var device = DeviceChoice.Resolve(r.Device);
         var clock = Stopwatch.StartNew();
-
-        using var noise = new torch.Generator(1);
-        using var model = ModelFactory.Create(trained.LatentDim, trained.Categories, trained.ReluOnLogits, trained.Seed, noise);
-        Checkpoint.Load(checkpointFile, model);
-        model.to(device);
+        using var model = run.LoadModel(device);
 
         var data = services.Data(r.DataDir, r.Offline);
         using var test = data.TestForRun(r.TestLimit, binarize, binarizeSeed ?? 0);
 
         Console.WriteLine($"Evaluating {r.Run} (epoch {state.EpochsCompleted}, {trained.Mode}) on {test.Count} test images, {r.Samples} one-hot samples each, pixels: {Describe(binarize, binarizeSeed)}");
         int lastTenth = 0;
-        var evaluator = new Evaluator
+        var evaluator = new BoundEvaluation
         {
             Model = model, Samples = r.Samples, Seed = seed, Device = device, ImagesPerBatch = trained.BatchSize,
-            Fused = !trained.UsesAutograd,
+            Autograd = trained.UsesAutograd,
             RelaxedNoiseSeed = SeedStreams.GeneratorSeed(trained.Seed, Math.Max(1, state.EpochsCompleted), SeedStreams.Stream.EvalNoise),
             StopRequested = () => stop.Requested,
             Progress = (done, total) =>
@@ -104,8 +90,8 @@ public static class EvaluateCommand
                 lastTenth = tenth;
             },
         };
-        double temperature = state.Temperature > 0 ? state.Temperature : trained.Temperature;
-        Evaluator.Result result;
+        double temperature = run.Temperature;
+        BoundEvaluation.Result result;
         try
         {
             result = evaluator.Run(test, temperature, trained.Estimator);
@@ -122,10 +108,10 @@ public static class EvaluateCommand
         var report = new EvaluationReport
         {
             Run = Path.GetFullPath(r.Run),
-            Checkpoint = Path.GetFullPath(checkpointFile),
+            Checkpoint = Path.GetFullPath(run.CheckpointFile),
             EpochsCompleted = state.EpochsCompleted,
             GlobalStep = state.GlobalStep,
-            CheckpointSha256 = Checkpoint.StoredHash(checkpointFile),
+            CheckpointSha256 = Checkpoint.StoredHash(run.CheckpointFile),
             Mode = trained.Mode,
             Estimator = Model.Estimators.GradientEstimators.Name(trained.Estimator),
             Binarize = TrainOptionSet.Name(binarize),
@@ -143,7 +129,7 @@ public static class EvaluateCommand
             Seconds = clock.Elapsed.TotalSeconds,
             WrittenUtc = DateTime.UtcNow,
         };
-        string outputFile = r.Output ?? layout.EvaluationFile;
+        string outputFile = r.Output ?? run.Layout.EvaluationFile;
         AtomicWriter.Plain.WriteText(outputFile, report.ToJson());
 
         Console.WriteLine($"  discrete ELBO        {report.DiscreteElbo.Mean,10:F2} ± {report.DiscreteElbo.StandardError:F2} nats  (−ELBO {report.NegativeElbo:F2}; KL to prior {report.KlToPrior:F2})");

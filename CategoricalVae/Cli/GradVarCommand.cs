@@ -49,34 +49,29 @@ public static class GradVarCommand
     {
         // Listening from the first moment: a stop during the checks or the loading ends with 130 too.
         using var stop = StopSignal.ListenToConsole();
-        var layout = new RunLayout(r.Run);
-        if (!Directory.Exists(r.Run)) throw UserFacingException.Refused($"gradvar: {r.Run} is not a folder.");
-        if (!File.Exists(layout.ConfigFile)) throw UserFacingException.Refused($"gradvar: {r.Run} has no {RunLayout.ConfigName} (not a run folder).");
-        if (!File.Exists(layout.CheckpointFile)) throw UserFacingException.Refused($"gradvar: {layout.CheckpointFile} does not exist (the run has not started training).");
         if (r.Samples is < 2 or > MaxSamples) throw UserFacingException.Refused($"--samples must be between 2 and {MaxSamples} (got {r.Samples}).");
         if (r.Batch is < 1 or > MaxBatch) throw UserFacingException.Refused($"--batch must be between 1 and {MaxBatch} (got {r.Batch}).");
         if (SessionOptions.Problem(r.Threads, r.Device) is { } problem) throw UserFacingException.Refused(problem);
         var kinds = ParseEstimators(r.Estimators);
-
-        TrainOptions trained = RunConfig.Load(layout.ConfigFile).Options;
-        var state = Checkpoint.Load(layout.CheckpointFile);
+        var run = TrainedRun.Open(r.Run, "gradvar");
+        TrainOptions trained = run.Options;
+        var state = run.State!;
+        if (run.LiveTrainingWarning() is { } warning)
+            Console.Error.WriteLine(warning);
         CliServices.LoadTorch(r.Run, r.Device);
         torch.set_num_threads(r.Threads);
         var device = DeviceChoice.Resolve(r.Device);
-        using var noise = new torch.Generator(1);
-        using var model = ModelFactory.Create(trained.LatentDim, trained.Categories, trained.ReluOnLogits, trained.Seed, noise);
-        Checkpoint.Load(layout.CheckpointFile, model);
-        model.to(device);
-        model.Sampler.Temperature = state.Temperature > 0 ? state.Temperature : trained.Temperature;
+        using var model = run.LoadModel(device);
+        double temperature = run.Temperature;
 
         var data = services.Data(r.DataDir, r.Offline);
         using var test = data.TestForRun(r.Batch, trained.Binarize, trained.BinarizationSeed);
         using var x = test.Slice(0, test.Count).to(device);
-        Console.WriteLine($"Encoder gradient of {r.Run} (epoch {state.EpochsCompleted}, τ {model.Sampler.Temperature:0.####}) on {test.Count} test images, {r.Samples} draws per estimator");
+        Console.WriteLine($"Encoder gradient of {r.Run} (epoch {state.EpochsCompleted}, τ {temperature:0.####}) on {test.Count} test images, {r.Samples} draws per estimator");
         GradientVariance.Result result;
         try
         {
-            result = GradientVariance.Measure(model, x, r.Samples, r.Seed ?? trained.Seed, kinds, () => stop.Requested);
+            result = GradientVariance.Measure(model, x, temperature, r.Samples, r.Seed ?? trained.Seed, kinds, trained.UsesAutograd, () => stop.Requested);
         }
         catch (OperationCanceledException e)
         {
@@ -84,11 +79,11 @@ public static class GradVarCommand
             return ExitCodes.Interrupted;
         }
         Console.Write(Table(result));
-        string outFile = r.Output ?? layout.GradientVarianceFile;
+        string outFile = r.Output ?? run.Layout.GradientVarianceFile;
         var report = new GradientVarianceReport
         {
             Run = Path.GetFullPath(r.Run), EpochsCompleted = state.EpochsCompleted, GlobalStep = state.GlobalStep,
-            CheckpointSha256 = Checkpoint.StoredHash(layout.CheckpointFile), Temperature = model.Sampler.Temperature,
+            CheckpointSha256 = Checkpoint.StoredHash(run.CheckpointFile), Temperature = temperature,
             TestImages = test.Count, Draws = r.Samples, EncoderParameters = result.Parameters,
             Estimators = result.Figures.Select(f => new GradientVarianceReport.Row
             {

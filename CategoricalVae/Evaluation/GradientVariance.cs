@@ -22,13 +22,14 @@ public static class GradientVariance
 
     static readonly string[] EncoderLayers = ["fc1.", "fc2.", "fc3."];
 
-    public static Result Measure(CategoricalVaeModel model, Tensor x, int draws, long seed, IReadOnlyList<GradientEstimator> estimators,
-        Func<bool>? stopRequested = null)
+    /// <param name="temperature">τ of the relaxed estimators' samples (the run's at its checkpoint).</param>
+    /// <param name="autograd">Measure through the autograd graph rather than the passes a run trains with.</param>
+    public static Result Measure(CategoricalVaeModel model, Tensor x, double temperature, int draws, long seed, IReadOnlyList<GradientEstimator> estimators,
+        bool autograd = false, Func<bool>? stopRequested = null)
     {
         if (draws < 2) throw new ArgumentOutOfRangeException(nameof(draws), draws, "a variance needs at least two draws");
         var encoder = model.named_parameters().Where(p => EncoderLayers.Any(l => p.name.StartsWith(l, StringComparison.Ordinal))).Select(p => p.parameter).ToArray();
         long size = encoder.Sum(p => p.numel());
-        var previous = (model.Estimator, model.Sampler.Generator);
         // The score-function mean is the reference for every distance, so it is measured whichever were asked for.
         var measured = estimators.Contains(GradientEstimator.ScoreFunction) ? estimators : [.. estimators, GradientEstimator.ScoreFunction];
         var moments = new Dictionary<GradientEstimator, (Tensor Mean, double Variance)>();
@@ -37,9 +38,8 @@ public static class GradientVariance
         {
             foreach (var kind in measured)
             {
-                model.Estimator = GradientEstimators.For(kind);
+                using var pass = VaePasses.For(model, GradientEstimators.For(kind), (int)x.shape[0], autograd);
                 using var noise = new Generator(SeedStreams.GeneratorSeed(seed, (int)kind + 1, SeedStreams.Stream.GradientVariance), x.device);
-                model.Sampler.Generator = noise;
                 var sum = zeros(size, float64, x.device);
                 var sumSquares = zeros(size, float64, x.device);
                 for (int d = 0; d < draws; d++)
@@ -47,10 +47,8 @@ public static class GradientVariance
                     if (stopRequested?.Invoke() == true)
                         throw new OperationCanceledException($"stopped during {GradientEstimators.Name(kind)}");
                     using var scope = NewDisposeScope();
-                    model.zero_grad();
-                    var pass = model.Pass(x);
-                    using var loss = VaeLoss.Compute(pass, x, model.Categories, model.Estimator);
-                    loss.Total.backward();
+                    pass.Forward(x, temperature, noise, forTraining: true);
+                    pass.Backward();
                     var g = cat(encoder.Select(p => p.grad!.flatten()).ToArray()).to(float64);
                     sum.add_(g);
                     sumSquares.add_(g * g);
@@ -72,7 +70,6 @@ public static class GradientVariance
         }
         finally
         {
-            (model.Estimator, model.Sampler.Generator) = previous;
             model.zero_grad();
         }
     }

@@ -1,4 +1,3 @@
-using CategoricalVae.Model.Estimators;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -6,19 +5,18 @@ using static TorchSharp.torch;
 namespace CategoricalVae.Model;
 
 /// <summary>
-/// Port of the PyTorch VAE_gumbel: encoder 784-512-256-(latent×categories), Gumbel-Softmax sample,
-/// decoder (latent×categories)-256-512-784 with a sigmoid. Field names match the original's state dict.
-/// Forward returns the reconstruction [B, 784] and q(y|x) [B, latent×categories] (softmax per latent); the
-/// code between encoder and decoder comes from <see cref="Estimator"/>.
+/// Port of the PyTorch VAE_gumbel: encoder 784-512-256-(latent×categories), a categorical sample, decoder
+/// (latent×categories)-256-512-784 with a sigmoid. Field names match the original's state dict. How the code
+/// between encoder and decoder is drawn (estimator, τ, noise) is an input of every forward pass, not the model's
+/// state, so one model serves training, evaluation and gradient measurements with different draws.
 /// </summary>
-public sealed class CategoricalVaeModel : nn.Module<Tensor, (Tensor Reconstruction, Tensor Posterior)>
+public sealed class CategoricalVaeModel : nn.Module<Tensor, LatentSampling, VaeForward>
 {
     public const int PixelCount = 784;
 
     readonly Linear fc1, fc2, fc3, fc4, fc5, fc6;
-    readonly GumbelSoftmax sampler;
 
-    public CategoricalVaeModel(int latentDim, int categories, torch.Generator noise, bool reluOnLogits = true)
+    public CategoricalVaeModel(int latentDim, int categories, bool reluOnLogits = true)
         : base(nameof(CategoricalVaeModel))
     {
         if (latentDim < 1) throw new ArgumentOutOfRangeException(nameof(latentDim));
@@ -33,7 +31,6 @@ public sealed class CategoricalVaeModel : nn.Module<Tensor, (Tensor Reconstructi
         fc4 = nn.Linear(code, 256);
         fc5 = nn.Linear(256, 512);
         fc6 = nn.Linear(512, PixelCount);
-        sampler = new GumbelSoftmax(noise);
         RegisterComponents();
     }
 
@@ -45,12 +42,6 @@ public sealed class CategoricalVaeModel : nn.Module<Tensor, (Tensor Reconstructi
 
     /// <summary>fc1 … fc6 in order: encoder 784-512-256-code, decoder code-256-512-784.</summary>
     public IReadOnlyList<Linear> Layers => [fc1, fc2, fc3, fc4, fc5, fc6];
-
-    /// <summary>Noise and temperature of the categorical sample.</summary>
-    public GumbelSoftmax Sampler => sampler;
-
-    /// <summary>How the code is drawn and how the encoder's gradient gets through it (default: Gumbel-Softmax).</summary>
-    public IGradientEstimator Estimator { get; set; } = new GumbelSoftmaxEstimator();
 
     /// <summary>Logits [B, latent, categories].</summary>
     public Tensor Encode(Tensor x)
@@ -79,22 +70,16 @@ public sealed class CategoricalVaeModel : nn.Module<Tensor, (Tensor Reconstructi
         return fc6.forward(h).MoveToOuterDisposeScope();
     }
 
-    public override (Tensor Reconstruction, Tensor Posterior) forward(Tensor x)
-    {
-        using var scope = NewDisposeScope();
-        var pass = Pass(x);
-        return (pass.Reconstruction.MoveToOuterDisposeScope(), pass.Posterior.MoveToOuterDisposeScope());
-    }
-
-    /// <summary>The forward pass with the tensors a score-function loss also needs (logits and code).</summary>
-    public VaePass Pass(Tensor x)
+    /// <summary>The forward pass through the autograd graph: the logits, the code <paramref name="sampling"/> draws from
+    /// them, the reconstruction of that code and q(y|x) (softmax per latent).</summary>
+    public override VaeForward forward(Tensor x, LatentSampling sampling)
     {
         using var scope = NewDisposeScope();
         var logits = Encode(x);
-        var code = Estimator.Code(logits, sampler);
+        var code = sampling.Estimator.Code(logits, sampling.Temperature, sampling.Noise);
         var reconstruction = Decode(code.view(-1, LatentDim * Categories));
         var posterior = logits.softmax(-1).view(-1, LatentDim * Categories);
-        return new VaePass(reconstruction.MoveToOuterDisposeScope(), posterior.MoveToOuterDisposeScope(),
+        return new VaeForward(reconstruction.MoveToOuterDisposeScope(), posterior.MoveToOuterDisposeScope(),
             logits.MoveToOuterDisposeScope(), code.MoveToOuterDisposeScope());
     }
 

@@ -4,60 +4,31 @@ using static TorchSharp.torch;
 namespace CategoricalVae.Model;
 
 /// <summary>
-/// The Gumbel-Softmax "activation layer": turns unnormalised logits [*, K] into a relaxed one-hot sample.
-/// Noise comes only from <see cref="Generator"/>, so samples are reproducible from a seed.
-/// Forward returns the soft sample, or with <see cref="Hard"/> the straight-through one-hot whose
-/// gradient is the soft sample's.
+/// The Gumbel-Softmax "activation", as functions of the logits [*, K], the temperature τ and the generator the noise
+/// comes from (as the seeds' gumbel_softmax(logits, temperature, hard) is): a relaxed one-hot sample, its exact
+/// one-hot, and the straight-through combination whose gradient is the relaxed sample's. Noise comes only from the
+/// generator given, so samples are reproducible from a seed.
 /// </summary>
-public sealed class GumbelSoftmax : nn.Module<Tensor, Tensor>
+public static class GumbelSoftmax
 {
     const double Eps = 1e-20;
 
-    public GumbelSoftmax(torch.Generator generator, double temperature = 1.0, bool hard = false)
-        : base(nameof(GumbelSoftmax))
-    {
-        Generator = generator;
-        Temperature = temperature;
-        Hard = hard;
-        RegisterComponents();
-    }
-
-    public torch.Generator Generator { get; set; }
-
-    public double Temperature
-    {
-        get => _temperature;
-        set
-        {
-            if (!(value > 0) || double.IsInfinity(value))
-                throw new ArgumentOutOfRangeException(nameof(value), value, "temperature must be a positive finite number");
-            _temperature = value;
-        }
-    }
-    double _temperature;
-
-    public bool Hard { get; set; }
-
-    public override Tensor forward(Tensor logits)
-    {
-        var sample = Sample(logits);
-        return Hard ? sample.StraightThrough : sample.Soft;
-    }
-
-    /// <summary>Gumbel(0,1) noise, -log(-log(U + eps) + eps) with U ~ Uniform[0,1) from the generator.</summary>
-    public Tensor Noise(long[] shape, Device device)
+    /// <summary>Gumbel(0,1) noise, -log(-log(U + eps) + eps) with U ~ Uniform[0,1) from <paramref name="generator"/>.</summary>
+    public static Tensor Noise(long[] shape, Device device, Generator generator)
     {
         using var scope = NewDisposeScope();
-        var u = rand(shape, ScalarType.Float32, device, generator: Generator);
+        var u = rand(shape, ScalarType.Float32, device, generator: generator);
         return (-(-(u + Eps).log() + Eps).log()).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Both members of the sample pair: the soft relaxation softmax((logits + g)/τ), the exact
-    /// one-hot of its argmax, and the straight-through combination (hard − soft).detach() + soft.</summary>
-    public GumbelSample Sample(Tensor logits)
+    /// <summary>Both members of the sample pair: the soft relaxation softmax((logits + g)/τ), the exact one-hot of its
+    /// argmax, and the straight-through combination (hard − soft).detach() + soft.</summary>
+    public static GumbelSample Sample(Tensor logits, double temperature, Generator generator)
     {
+        if (!(temperature > 0) || double.IsInfinity(temperature))
+            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be a positive finite number");
         using var scope = NewDisposeScope();
-        var soft = ((logits + Noise(logits.shape, logits.device)) / Temperature).softmax(-1);
+        var soft = ((logits + Noise(logits.shape, logits.device, generator)) / temperature).softmax(-1);
         var hard = OneHotOfArgmax(soft);
         var straightThrough = StraightThrough(hard, soft);
         return new GumbelSample(soft.MoveToOuterDisposeScope(), hard.MoveToOuterDisposeScope(), straightThrough.MoveToOuterDisposeScope());
@@ -65,10 +36,10 @@ public sealed class GumbelSoftmax : nn.Module<Tensor, Tensor>
 
     /// <summary>An exact sample of softmax(logits) as a one-hot (the Gumbel-max trick), drawing the same noise as
     /// <see cref="Sample"/>.</summary>
-    public Tensor OneHotSample(Tensor logits)
+    public static Tensor OneHotSample(Tensor logits, Generator generator)
     {
         using var scope = NewDisposeScope();
-        return OneHotOfArgmax(logits + Noise(logits.shape, logits.device)).MoveToOuterDisposeScope();
+        return OneHotOfArgmax(logits + Noise(logits.shape, logits.device, generator)).MoveToOuterDisposeScope();
     }
 
     /// <summary>The value of <paramref name="forward"/> with the gradient of <paramref name="backward"/>:

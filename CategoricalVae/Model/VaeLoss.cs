@@ -35,7 +35,7 @@ public static class VaeLoss
 
     /// <summary>The training loss of a forward pass under <paramref name="estimator"/>. For the score function the
     /// encoder's gradient comes from its surrogate, added as s − s.detach() so the loss's value is unchanged.</summary>
-    public static VaeLossTerms Compute(VaePass pass, Tensor target, int categories, IGradientEstimator estimator)
+    public static VaeLossTerms Compute(VaeForward pass, Tensor target, int categories, IGradientEstimator estimator)
     {
         if (!estimator.NeedsSurrogate)
             return Compute(pass.Reconstruction, target, pass.Posterior, categories);

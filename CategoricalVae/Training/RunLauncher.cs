@@ -18,14 +18,18 @@ public sealed class RunLauncher
     readonly Func<TrainOptions, MnistData> _loadData;
     readonly IFaultPlan _faults;
     readonly AtomicWriter _writer;
+    readonly PassDecorator? _decorate;
 
     /// <param name="loadData">Gives the MNIST of a run's --data-dir once its options passed every check (loading
     /// libtorch too, if need be); called once per run, so it should cache.</param>
-    public RunLauncher(Func<TrainOptions, MnistData> loadData, IFaultPlan? faults = null)
+    /// <param name="faults">Faults in writes and stop requests, for the tests of the guarantees; none by default.</param>
+    /// <param name="decorate">Wraps each run's pass (faults in the loss or gradients, for those tests); none by default.</param>
+    public RunLauncher(Func<TrainOptions, MnistData> loadData, IFaultPlan? faults = null, PassDecorator? decorate = null)
     {
         _loadData = loadData;
         _faults = faults ?? NoFaults.Instance;
         _writer = new AtomicWriter(_faults);
+        _decorate = decorate;
     }
 
     /// <summary>How the run's log reaches the console.</summary>
@@ -52,17 +56,15 @@ public sealed class RunLauncher
     /// run's stored options to the ones to continue with; it refuses (throws) changes to run-defining settings.</summary>
     public RunResult Resume(string runDir, Func<TrainOptions, TrainOptions> adjust, bool force, StopSignal stop, ITrainingObserver? observer = null)
     {
-        var layout = new RunLayout(runDir);
-        if (!Directory.Exists(runDir))
-            throw UserFacingException.Refused($"--resume: {runDir} is not a folder.");
-        if (!File.Exists(layout.ConfigFile))
-            throw UserFacingException.Refused($"--resume: {runDir} has no {RunLayout.ConfigName}, so it is not a run folder.");
-        RunConfig previous = RunConfig.Load(layout.ConfigFile);
+        var trained = TrainedRun.OpenToResume(runDir);
+        RunConfig previous = trained.Config;
         TrainOptions options = adjust(previous.Options);
         var data = Check(options);
 
         using var run = RunDirectory.Open(runDir, _writer);
-        if (TryPeek(layout.CheckpointFile) is { } done)
+        var layout = run.Layout;
+        // Read again under the lock: the state peeked before may have been a run that was still training.
+        if (TrainedRun.OpenToResume(runDir).State is { } done)
         {
             if (options.Epochs < done.EpochsCompleted)
                 throw UserFacingException.Refused(
@@ -75,12 +77,6 @@ public sealed class RunLauncher
         }
         CheckpointState? state = ResumeState.Check(run, options, force);
         return Train(run, data, options, state, previous, stop, observer);
-    }
-
-    static CheckpointState? TryPeek(string checkpoint)
-    {
-        try { return File.Exists(checkpoint) ? Checkpoint.Load(checkpoint) : null; }
-        catch (UserFacingException) { return null; }
     }
 
     /// <summary>Refuses what breaks a rule or will not fit, then gives the run's data (and checks its device).</summary>
@@ -136,7 +132,7 @@ public sealed class RunLauncher
         TrainingOutcome outcome;
         try
         {
-            using var trainer = new Trainer(options, train, test, run, log, stop, device, _faults, observer ?? new ObserverList());
+            using var trainer = new Trainer(options, train, test, run, log, stop, device, _faults, observer ?? new ObserverList(), _decorate);
             outcome = trainer.Run(state);
         }
         catch (Exception e)

@@ -3,7 +3,6 @@ using CategoricalVae.Common;
 using CategoricalVae.Data;
 using CategoricalVae.Model;
 using CategoricalVae.Model.Estimators;
-using CategoricalVae.Model.Fused;
 using CategoricalVae.Runs;
 using Serilog;
 using TorchSharp;
@@ -27,49 +26,36 @@ public sealed class Trainer : IDisposable
     readonly IFaultPlan _faults;
     readonly ITrainingObserver _observer;
     readonly TemperatureSchedule _schedule;
-    readonly Generator _initialNoise;
     readonly CategoricalVaeModel _model;
-    readonly FusedAdam _optimizer;
-    readonly FusedVae? _fused;
+    readonly IOptimizer _optimizer;
+    readonly IVaePass _pass;
     /// <summary>Training batches are gathered into this (CPU runs), instead of a new tensor per step.</summary>
     readonly Tensor? _batchBuffer;
     readonly TrainingStep _step;
-    readonly EpochEvaluation _evaluation;
+    readonly EpochTestPass _testPass;
+    /// <summary>The global step (0-based) of the batch being trained, for the pass's decorator.</summary>
+    long _globalStep;
     readonly TensorBoardLog? _tensorBoard;
     readonly ArtifactWriter _artifacts;
 
+    /// <param name="decorate">Wraps the run's pass (the guarantee tests inject faults this way); null for none.</param>
     public Trainer(TrainOptions options, MnistDataset train, MnistDataset test, RunDirectory run, ILogger log, StopSignal stop,
-        Device device, IFaultPlan faults, ITrainingObserver observer)
+        Device device, IFaultPlan faults, ITrainingObserver observer, PassDecorator? decorate = null)
     {
         (_o, _train, _test, _run, _log, _stop, _device, _faults, _observer) = (options, train, test, run, log, stop, device, faults, observer);
         _schedule = options.CreateSchedule();
-        _initialNoise = Generators.For(options.Seed, 0, SeedStreams.Stream.TrainNoise, device);
-        _model = ModelFactory.Create(options.LatentDim, options.Categories, options.ReluOnLogits, options.Seed, _initialNoise);
+        _model = ModelFactory.Create(options.LatentDim, options.Categories, options.ReluOnLogits, options.Seed);
         _model.to(device);
-        _model.Estimator = GradientEstimators.For(options.Estimator);
-        _optimizer = new FusedAdam(_model.parameters(), options.LearningRate, fused: !options.StockAdam);
-        _fused = CreateFusedPass(options, _model, train, test, faults);
-        _step = new TrainingStep(_model, _optimizer, faults, _fused);
+        _optimizer = Optimizers.Adam(_model.parameters(), options.LearningRate, stock: options.StockAdam);
+        long rows = Math.Max(1, Math.Min(options.BatchSize, Math.Max(train.Count, test.Count)));
+        var pass = VaePasses.For(_model, GradientEstimators.For(options.Estimator), (int)rows, options.UsesAutograd);
+        _pass = decorate?.Invoke(pass, () => _globalStep) ?? pass;
+        _step = new TrainingStep(_pass, _optimizer);
         if (device.type == DeviceType.CPU)
             _batchBuffer = zeros([Math.Max(1, Math.Min(options.BatchSize, train.Count)), CategoricalVaeModel.PixelCount]).DetachFromDisposeScope();
-        _evaluation = new EpochEvaluation(_model, test, options.BatchSize, device, options.Seed, _fused);
+        _testPass = new EpochTestPass(_pass, test, options.BatchSize, device, options.Seed);
         _tensorBoard = options.TensorBoard ? new TensorBoardLog(run.Path) : null;
         _artifacts = new ArtifactWriter(run, _model, device, log, _tensorBoard);
-    }
-
-    public CategoricalVaeModel Model => _model;
-
-    /// <summary>True when the run trains with the fused CPU pass rather than the autograd graph.</summary>
-    public bool IsFused => _fused != null;
-
-    /// <summary>The fused pass for this run, or null when it trains through the autograd graph: asked for with
-    /// --autograd, a device other than the CPU, or an estimator without a fused form (the score function).</summary>
-    static FusedVae? CreateFusedPass(TrainOptions options, CategoricalVaeModel model, MnistDataset train, MnistDataset test, IFaultPlan faults)
-    {
-        if (options.UsesAutograd || model.Estimator.Fused is not { } code || !FusedVae.Supports(model))
-            return null;
-        long rows = Math.Min(options.BatchSize, Math.Max(train.Count, test.Count));
-        return new FusedVae(model, code, (int)Math.Max(1, rows), faults);
     }
 
     RunLayout Layout => _run.Layout;
@@ -78,16 +64,13 @@ public sealed class Trainer : IDisposable
     {
         var state = resumeFrom ?? new CheckpointState { LatentDim = _o.LatentDim, Categories = _o.Categories, Hard = _o.Hard, Estimator = _o.Estimator };
         if (resumeFrom != null)
-            Checkpoint.Load(Layout.CheckpointFile, _model, _optimizer.Inner);
+            Checkpoint.Load(Layout.CheckpointFile, _model, _optimizer.State);
         else
             // The untrained model, so that a run that fails in its first epoch (a full disk, a kill) resumes like any
             // other: a metrics row past the checkpoint is dropped and recomputed.
-            Checkpoint.Save(Layout.CheckpointFile, state with { Temperature = _o.Temperature, WrittenUtc = DateTime.UtcNow }, _model, _optimizer.Inner, _run.Writer);
+            Checkpoint.Save(Layout.CheckpointFile, state with { Temperature = _o.Temperature, WrittenUtc = DateTime.UtcNow }, _model, _optimizer.State, _run.Writer);
 
-        _log.Debug(_fused != null
-            ? "Forward and backward through the fused CPU pass"
-            : "Forward and backward through TorchSharp's autograd graph ({Reason})",
-            _o.UsesAutograd ? "as the run asks" : _model.Estimator.Fused is null ? $"{_o.Estimator} has no fused form" : "not a float32 CPU model");
+        _log.Debug("Forward and backward through {Pass}; {Optimizer}", _pass.Description, _optimizer.Description);
         var history = MetricsCsv.Read(Layout.MetricsFile);
         for (int epoch = state.EpochsCompleted + 1; epoch <= _o.Epochs && epoch > 0; epoch++)
         {
@@ -97,7 +80,7 @@ public sealed class Trainer : IDisposable
 
             if (train.Outcome == TrainingOutcome.Interrupted)
             {
-                Checkpoint.Save(Layout.CheckpointFile, train.State, _model, _optimizer.Inner, _run.Writer);
+                Checkpoint.Save(Layout.CheckpointFile, train.State, _model, _optimizer.State, _run.Writer);
                 _log.Information("Stopped by request during epoch {Epoch} after {Batches} batches; checkpoint written. Resume with: --resume \"{Run}\"",
                     epoch, train.State.BatchesDoneInEpoch, _run.Path);
                 return train.Outcome;
@@ -109,7 +92,7 @@ public sealed class Trainer : IDisposable
                 throw new InvalidOperationException($"epoch {epoch} trained on no examples"); // a bug, not a user error: never write such a row
             double tau = _schedule.Temperature(train.State.GlobalStep, _train.BatchCount(_o.BatchSize));
             var evalClock = Stopwatch.StartNew();
-            using var test = _evaluation.Run(epoch, tau);
+            using var test = _testPass.Run(epoch, tau);
             double evalSeconds = evalClock.Elapsed.TotalSeconds;
             var row = new EpochMetrics(epoch, train.State.GlobalStep, tau,
                 train.Means.Loss, train.Means.Bce, train.Means.Kl, test.Means.Loss, test.Means.Bce, test.Means.Kl,
@@ -137,7 +120,7 @@ public sealed class Trainer : IDisposable
                 PartialLoss = 0, PartialBce = 0, PartialKl = 0, PartialExamples = 0, PartialSeconds = 0,
                 NoiseGeneratorState = [], WrittenUtc = DateTime.UtcNow,
             };
-            Checkpoint.Save(Layout.CheckpointFile, state, _model, _optimizer.Inner, _run.Writer);
+            Checkpoint.Save(Layout.CheckpointFile, state, _model, _optimizer.State, _run.Writer);
             WritePictures(epoch, test, history);
             _artifacts.WriteTensorBoardImages(row);
             var timings = new EpochTimings(train.Seconds, evalSeconds, row.ExamplesPerSecond, artifactClock.Elapsed.TotalSeconds);
@@ -161,7 +144,7 @@ public sealed class Trainer : IDisposable
     public static string TemperatureText(double tau) =>
         tau.ToString(tau is >= 1e-3 and < 1e5 ? "F4" : "G4", System.Globalization.CultureInfo.InvariantCulture);
 
-    void WritePictures(int epoch, EpochEvaluation.Result test, IReadOnlyList<EpochMetrics> history)
+    void WritePictures(int epoch, EpochTestPass.Result test, IReadOnlyList<EpochMetrics> history)
     {
         _artifacts.WriteTestComparison(epoch, test.Originals, test.Reconstructions);
         _artifacts.WriteTraversal(epoch, test.Originals, 0);
@@ -174,8 +157,8 @@ public sealed class Trainer : IDisposable
     /// <summary>How an epoch's training went: where it stands and its means.</summary>
     sealed record EpochTraining(TrainingOutcome Outcome, CheckpointState State, (double Loss, double Bce, double Kl) Means, long Examples, double Seconds);
 
-    /// <summary>The reconstruction picture shows at most this many of the first batch's images.</summary>
-    const int PictureImages = 100;
+    /// <summary>The training reconstruction picture shows at most this many of the epoch's first batch's images.</summary>
+    const int TrainPictureImages = 100;
 
     EpochTraining TrainEpoch(int epoch, CheckpointState start)
     {
@@ -187,7 +170,6 @@ public sealed class Trainer : IDisposable
             using var saved = torch.tensor(start.NoiseGeneratorState, ScalarType.Byte);
             noise.set_state(saved);
         }
-        _model.Sampler.Generator = noise;
 
         var sums = new LossAccumulator { Loss = start.PartialLoss, Bce = start.PartialBce, Kl = start.PartialKl, Examples = start.PartialExamples };
         long step = start.GlobalStep;
@@ -199,59 +181,51 @@ public sealed class Trainer : IDisposable
         double pictureSeconds = 0;
 
         int b = start.BatchesDoneInEpoch;
-        try
+        for (; b < batches; b++)
         {
-            for (; b < batches; b++)
+            if (_stop.Requested)
             {
-                if (_stop.Requested)
-                {
-                    outcome = TrainingOutcome.Interrupted;
-                    break;
-                }
-                using var scope = NewDisposeScope();
-                long offset = (long)b * _o.BatchSize;
-                long length = Math.Min(_o.BatchSize, _train.Count - offset);
-                var indices = permutation.narrow(0, offset, length);
-                var x = _batchBuffer is { } buffer ? _train.BatchInto(indices, buffer) : _train.Batch(indices).to(_device);
-                if (_o.Binarize == Binarization.Dynamic)
-                {
-                    binarizeNoise.manual_seed((long)Binarizer.BatchSeed(_o.BinarizationSeed, epoch, b));
-                    x = Binarizer.Sample(x, binarizeNoise);
-                }
-                _model.Sampler.Temperature = _schedule.Temperature(step, b);
-
-                var result = _step.Run(x, step);
-                if (result.Outcome != StepOutcome.Updated)
-                {
-                    ReportFault(result, epoch, b, step);
-                    outcome = TrainingOutcome.NumericalFault;
-                    break;
-                }
-                step++;
-                sums.Add(result.Loss, result.Bce, result.Kl, length);
-
-                if (b == 0)
-                {
-                    // Written at once (a user sees it while the epoch runs); its time is not training time.
-                    var pictureClock = Stopwatch.StartNew();
-                    var pixels = ArtifactWriter.Pixels(result.Reconstruction.narrow(0, 0, Math.Min(PictureImages, length)));
-                    _artifacts.WriteTrainReconstruction(epoch, pixels, pixels.Length / CategoricalVaeModel.PixelCount);
-                    pictureSeconds += pictureClock.Elapsed.TotalSeconds;
-                }
-                if (b % _o.LogInterval == 0)
-                {
-                    _artifacts.WriteBatchLoss(step, result.Loss);
-                    _log.ForContext("BatchLine", true).Information("Train Epoch: {Epoch} [{Done}/{Total} ({Percent:F0}%)]\tLoss: {Loss:F6}",
-                        epoch, offset, _train.Count, 100.0 * b / batches, result.Loss);
-                }
-                _observer.BatchDone(new BatchReport(epoch, b + 1, batches, step, result.Loss));
-                if (_faults.StopAfter(step))
-                    _stop.Request();
+                outcome = TrainingOutcome.Interrupted;
+                break;
             }
-        }
-        finally
-        {
-            _model.Sampler.Generator = _initialNoise;
+            using var scope = NewDisposeScope();
+            long offset = (long)b * _o.BatchSize;
+            long length = Math.Min(_o.BatchSize, _train.Count - offset);
+            var indices = permutation.narrow(0, offset, length);
+            var x = _batchBuffer is { } buffer ? _train.BatchInto(indices, buffer) : _train.Batch(indices).to(_device);
+            if (_o.Binarize == Binarization.Dynamic)
+            {
+                binarizeNoise.manual_seed((long)Binarizer.BatchSeed(_o.BinarizationSeed, epoch, b));
+                x = Binarizer.Sample(x, binarizeNoise);
+            }
+            _globalStep = step;
+            var result = _step.Run(x, _schedule.Temperature(step, b), noise);
+            if (result.Outcome != StepOutcome.Updated)
+            {
+                ReportFault(result, epoch, b, step);
+                outcome = TrainingOutcome.NumericalFault;
+                break;
+            }
+            step++;
+            sums.Add(result.Loss, result.Bce, result.Kl, length);
+
+            if (b == 0)
+            {
+                // Written at once (a user sees it while the epoch runs); its time is not training time.
+                var pictureClock = Stopwatch.StartNew();
+                var pixels = ArtifactWriter.Pixels(result.Reconstruction.narrow(0, 0, Math.Min(TrainPictureImages, length)));
+                _artifacts.WriteTrainReconstruction(epoch, pixels, pixels.Length / CategoricalVaeModel.PixelCount);
+                pictureSeconds += pictureClock.Elapsed.TotalSeconds;
+            }
+            if (b % _o.LogInterval == 0)
+            {
+                _artifacts.WriteBatchLoss(step, result.Loss);
+                _log.ForContext("BatchLine", true).Information("Train Epoch: {Epoch} [{Done}/{Total} ({Percent:F0}%)]\tLoss: {Loss:F6}",
+                    epoch, offset, _train.Count, 100.0 * b / batches, result.Loss);
+            }
+            _observer.BatchDone(new BatchReport(epoch, b + 1, batches, step, result.Loss));
+            if (_faults.StopAfter(step))
+                _stop.Request();
         }
 
         double seconds = start.PartialSeconds + clock.Elapsed.TotalSeconds - pictureSeconds;
@@ -279,10 +253,9 @@ public sealed class Trainer : IDisposable
 
     public void Dispose()
     {
-        _fused?.Dispose();
+        _pass.Dispose();
         _batchBuffer?.Dispose();
         _optimizer.Dispose();
         _model.Dispose();
-        _initialNoise.Dispose();
     }
 }

@@ -15,13 +15,14 @@ public class EstimatorTests
     static readonly double[,] L = { { 0.3, -0.4, 1.1 }, { 0.0, 0.9, -0.2 } };
     static readonly double[,] W = { { 1.5, -0.5, 2.0 }, { -1.0, 0.25, 0.75 } };
 
-    static GumbelSoftmax Sampler() => new(new Generator(17), Tau);
+    /// <summary>The generator every estimator draws its noise from, seeded alike for each.</summary>
+    static Generator Noise17() => new(17);
 
     /// <summary>The Gumbel noise the sampler above draws first, as doubles.</summary>
     static double[,] Noise()
     {
         using var scope = NewDisposeScope();
-        var g = Sampler().Noise([1, 2, 3], CPU).to(float64).data<double>().ToArray();
+        var g = GumbelSoftmax.Noise([1, 2, 3], CPU, Noise17()).to(float64).data<double>().ToArray();
         return new[,] { { g[0], g[1], g[2] }, { g[3], g[4], g[5] } };
     }
 
@@ -30,7 +31,7 @@ public class EstimatorTests
     {
         using var scope = NewDisposeScope();
         var logits = tensor(Flat(L), float64).view(1, 2, 3).requires_grad_(true);
-        var code = GradientEstimators.For(kind).Code(logits, Sampler());
+        var code = GradientEstimators.For(kind).Code(logits, Tau, Noise17());
         if (code.requires_grad)
             (code * tensor(Flat(W), float64).view(1, 2, 3)).sum().backward();
         var grad = logits.grad is { } gr ? gr.data<double>().ToArray() : new double[6];
@@ -142,7 +143,7 @@ public class EstimatorTests
         var estimator = GradientEstimators.For(GradientEstimator.ScoreFunction);
         Assert.True(estimator.NeedsSurrogate);
         var logits = tensor(Flat(L).Concat(Flat(W)).ToArray(), float64).view(2, 2, 3).requires_grad_(true);
-        var code = estimator.Code(logits, Sampler());
+        var code = estimator.Code(logits, Tau, Noise17());
         Assert.False(code.requires_grad);
         estimator.Surrogate(logits, code, tensor(new[] { 10.0, 4.0 }, float64)).backward();
         var grad = logits.grad!.data<double>().ToArray();

@@ -53,15 +53,15 @@ public class ScoreFunctionUnbiasedTests
         using var p = new Problem();
         var exact = ExactGradient(p);
         var estimator = GradientEstimators.For(GradientEstimator.ScoreFunction);
-        var sampler = new GumbelSoftmax(new Generator(11));
+        var noise = new Generator(11);
         var sum = new double[6];
         var sumSquares = new double[6];
         for (int d = 0; d < Draws; d++)
         {
             using var scope = NewDisposeScope();
             var logits = p.Logits.expand(Batch, Latents, K);
-            var code = estimator.Code(logits, sampler);
-            var pass = new VaePass(p.Decode(code), logits.softmax(-1).reshape(Batch, -1), logits, code);
+            var code = estimator.Code(logits, 1.0, noise);
+            var pass = new VaeForward(p.Decode(code), logits.softmax(-1).reshape(Batch, -1), logits, code);
             using var loss = VaeLoss.Compute(pass, p.Target.expand(Batch, -1), K, estimator);
             var g = torch.autograd.grad([loss.Total], [p.Logits])[0].data<double>().ToArray();
             for (int i = 0; i < 6; i++)

@@ -1,4 +1,3 @@
-using CategoricalVae.Model.Fused;
 using static TorchSharp.torch;
 
 namespace CategoricalVae.Model.Estimators;
@@ -9,9 +8,9 @@ public sealed class ArgmaxEstimator : IGradientEstimator
 {
     public GradientEstimator Kind => GradientEstimator.Argmax;
 
-    public FusedCode? Fused => FusedCode.OneHotArgmax;
+    public FusedForm? Fused => FusedForm.OneHotArgmax;
 
-    public Tensor Code(Tensor logits, GumbelSoftmax sampler)
+    public Tensor Code(Tensor logits, double temperature, Generator noise)
     {
         using var scope = NewDisposeScope();
         var probabilities = logits.softmax(-1);

@@ -1,4 +1,3 @@
-using CategoricalVae.Model.Fused;
 using static TorchSharp.torch;
 
 namespace CategoricalVae.Model.Estimators;
@@ -8,9 +7,9 @@ public sealed class GumbelSoftmaxEstimator : IGradientEstimator
 {
     public GradientEstimator Kind => GradientEstimator.GumbelSoftmax;
 
-    public FusedCode? Fused => FusedCode.Relaxed;
+    public FusedForm? Fused => FusedForm.Relaxed;
 
-    public Tensor Code(Tensor logits, GumbelSoftmax sampler) =>
+    public Tensor Code(Tensor logits, double temperature, Generator noise) =>
         // The pair's other members stay in the caller's dispose scope, as the whole forward pass does.
-        sampler.Sample(logits).Soft;
+        GumbelSoftmax.Sample(logits, temperature, noise).Soft;
 }

@@ -1,4 +1,3 @@
-using CategoricalVae.Model.Fused;
 using static TorchSharp.torch;
 
 namespace CategoricalVae.Model.Estimators;
@@ -11,12 +10,12 @@ public interface IGradientEstimator
 {
     GradientEstimator Kind { get; }
 
-    /// <summary>The code [B, latent, K] the decoder sees; <paramref name="sampler"/> gives the noise and τ.</summary>
-    Tensor Code(Tensor logits, GumbelSoftmax sampler);
+    /// <summary>The code [B, latent, K] the decoder sees; drawn with temperature τ and Gumbel noise from <paramref name="noise"/> (estimators that need neither ignore them).</summary>
+    Tensor Code(Tensor logits, double temperature, Generator noise);
 
-    /// <summary>The same estimator as the fused CPU pass's latent kernel computes it (<see cref="FusedVae"/>), or null
+    /// <summary>The same estimator as the fused CPU pass's latent kernel computes it (the fused CPU pass), or null
     /// when it has no fused form and trains through the autograd graph.</summary>
-    FusedCode? Fused => null;
+    FusedForm? Fused => null;
 
     /// <summary>True when the encoder's gradient comes from <see cref="Surrogate"/> rather than through the code.</summary>
     bool NeedsSurrogate => false;

@@ -13,7 +13,7 @@ public sealed class ScoreFunctionEstimator : IGradientEstimator
 {
     public GradientEstimator Kind => GradientEstimator.ScoreFunction;
 
-    public Tensor Code(Tensor logits, GumbelSoftmax sampler) => sampler.OneHotSample(logits);
+    public Tensor Code(Tensor logits, double temperature, Generator noise) => GumbelSoftmax.OneHotSample(logits, noise);
 
     public bool NeedsSurrogate => true;
 

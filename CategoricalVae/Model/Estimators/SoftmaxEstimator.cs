@@ -1,4 +1,3 @@
-using CategoricalVae.Model.Fused;
 using static TorchSharp.torch;
 
 namespace CategoricalVae.Model.Estimators;
@@ -9,11 +8,11 @@ public sealed class SoftmaxEstimator : IGradientEstimator
 {
     public GradientEstimator Kind => GradientEstimator.Softmax;
 
-    public FusedCode? Fused => FusedCode.Softmax;
+    public FusedForm? Fused => FusedForm.Softmax;
 
-    public Tensor Code(Tensor logits, GumbelSoftmax sampler)
+    public Tensor Code(Tensor logits, double temperature, Generator noise)
     {
         using var scope = NewDisposeScope();
-        return (logits / sampler.Temperature).softmax(-1).MoveToOuterDisposeScope();
+        return (logits / temperature).softmax(-1).MoveToOuterDisposeScope();
     }
 }

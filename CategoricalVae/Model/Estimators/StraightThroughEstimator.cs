@@ -1,4 +1,3 @@
-using CategoricalVae.Model.Fused;
 using static TorchSharp.torch;
 
 namespace CategoricalVae.Model.Estimators;
@@ -9,13 +8,13 @@ public sealed class StraightThroughEstimator : IGradientEstimator
 {
     public GradientEstimator Kind => GradientEstimator.StraightThrough;
 
-    public FusedCode? Fused => FusedCode.OneHotSample;
+    public FusedForm? Fused => FusedForm.OneHotSample;
 
-    public Tensor Code(Tensor logits, GumbelSoftmax sampler)
+    public Tensor Code(Tensor logits, double temperature, Generator noise)
     {
         using var scope = NewDisposeScope();
         var probabilities = logits.softmax(-1);
-        var sample = sampler.OneHotSample(logits);
+        var sample = GumbelSoftmax.OneHotSample(logits, noise);
         return GumbelSoftmax.StraightThrough(sample, probabilities).MoveToOuterDisposeScope();
     }
 }

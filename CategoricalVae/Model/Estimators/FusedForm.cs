@@ -1,10 +1,10 @@
-namespace CategoricalVae.Model.Fused;
+namespace CategoricalVae.Model.Estimators;
 
 /// <summary>
 /// What a pathwise gradient estimator feeds the decoder, and which softmax its gradient flows back through,
-/// in the terms of the fused latent kernel (<see cref="LatentKernel"/>).
+/// in the terms of the fused CPU pass's latent kernel: an estimator that has one trains through that pass.
 /// </summary>
-public enum FusedCode
+public enum FusedForm
 {
     /// <summary>y = softmax((a + g)/τ) forward and backward (Gumbel-Softmax).</summary>
     Relaxed,

@@ -2,7 +2,9 @@ using CategoricalVae.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace CategoricalVae.Model.Fused;
+using CategoricalVae.Model.Estimators;
+
+namespace CategoricalVae.Model.Kernels;
 
 /// <summary>
 /// The larger element-wise passes of <see cref="FusedVae"/> (the latent block forward and backward, the output block)
@@ -16,7 +18,7 @@ internal sealed unsafe class BatchPieces : IParallelPieces
 
     enum Pass { Posterior, Code, Output, LatentBackward }
 
-    readonly FusedCode _code;
+    readonly FusedForm _code;
     readonly int _threads, _latents, _k, _width;
     readonly double[] _sums;
     readonly float[] _largest;
@@ -28,7 +30,7 @@ internal sealed unsafe class BatchPieces : IParallelPieces
     Generator? _generator;
     float* _probabilities, _bias, _target, _gradient, _codeGradient, _logitGradient;
 
-    public BatchPieces(FusedCode code, int latents, int categories, int maxRows, int threads)
+    public BatchPieces(FusedForm code, int latents, int categories, int maxRows, int threads)
     {
         (_code, _latents, _k, _width, _threads) = (code, latents, categories, latents * categories, threads);
         int pieces = 1 + (maxRows + RowsPerPiece - 1) / RowsPerPiece;

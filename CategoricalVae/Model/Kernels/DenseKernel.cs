@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace CategoricalVae.Model.Fused;
+namespace CategoricalVae.Model.Kernels;
 
 /// <summary>
 /// The element-wise work around a linear layer's matrix product, one pass each over row-major [rows, cols]
@@ -8,7 +8,7 @@ namespace CategoricalVae.Model.Fused;
 /// pass also returns the largest magnitude it saw (∞ for NaN), from which <see cref="GradientBound"/> proves the
 /// weight gradients finite without reading them.
 /// </summary>
-public static unsafe class DenseKernel
+internal static unsafe class DenseKernel
 {
     /// <summary>h ← h + bias (per row), then max(h, 0) when <paramref name="relu"/>; returns max |h|, or ∞ when a
     /// value before the ReLU was NaN (libtorch's ReLU would pass it on).</summary>

@@ -1,9 +1,9 @@
-using CategoricalVae.Training;
+using CategoricalVae.Model;
 using TorchSharp.Modules;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace CategoricalVae.Tests.Training;
+namespace CategoricalVae.Tests.Model.Fused;
 
 [Trait("Category", Category.Unit)]
 public class FusedAdamTests
@@ -41,15 +41,15 @@ public class FusedAdamTests
         using var scope = NewDisposeScope();
         var stock = Parameters(5);
         var fusedParams = Parameters(5);
-        using var a = new FusedAdam(stock, 1e-3, fused: false);
-        using var b = new FusedAdam(fusedParams, 1e-3);
+        using var a = Optimizers.Adam(stock, 1e-3, stock: true);
+        using var b = Optimizers.Adam(fusedParams, 1e-3);
         var before = stock.Select(p => p.detach().clone()).ToArray();
         for (int step = 0; step < 20; step++)
         {
             SetGradients(stock, step);
             SetGradients(fusedParams, step);
-            a.step();
-            b.step();
+            a.Step();
+            b.Step();
         }
         for (int i = 0; i < stock.Length; i++)
         {
@@ -59,8 +59,8 @@ public class FusedAdamTests
             Assert.True(worst <= Tolerance(stock[i], 20), $"parameter {i} [{string.Join("×", Shapes[i])}]: max |Δ| {worst:E3}");
         }
         // The moments exactly: a checkpoint written by either optimizer resumes the other's run.
-        var sa = a.Inner.state_dict().State.Cast<Adam.State>().ToArray();
-        var sb = b.Inner.state_dict().State.Cast<Adam.State>().ToArray();
+        var sa = a.State.state_dict().State.Cast<Adam.State>().ToArray();
+        var sb = b.State.state_dict().State.Cast<Adam.State>().ToArray();
         for (int i = 0; i < sa.Length; i++)
         {
             Assert.Equal(sa[i].step, sb[i].step);
@@ -78,9 +78,9 @@ public class FusedAdamTests
         using var scope = NewDisposeScope();
         var ps = Parameters(9);
         var expected = ps.Select(p => p.detach().clone()).ToArray();
-        using var adam = new FusedAdam(ps, 1e-3);
+        using var adam = Optimizers.Adam(ps, 1e-3);
         SetGradients(ps, 1);
-        adam.step();
+        adam.Step();
         // One step from zero moments, written out as libtorch's kernels compute it in float32.
         float oneMinusBeta1 = (float)(1 - 0.9), oneMinusBeta2 = (float)(1 - 0.999), stepSize = (float)-(1e-3 / (1 - 0.9));
         float inverseBias = (float)(1 / Math.Sqrt(1 - 0.999));
@@ -105,8 +105,8 @@ public class FusedAdamTests
         using var scope = NewDisposeScope();
         var stock = Parameters(7);
         var fusedParams = Parameters(7);
-        using var a = new FusedAdam(stock, 1e-3, fused: false);
-        using var b = new FusedAdam(fusedParams, 1e-3);
+        using var a = Optimizers.Adam(stock, 1e-3, stock: true);
+        using var b = Optimizers.Adam(fusedParams, 1e-3);
         for (int step = 0; step < 60; step++)
         {
             foreach (var ps in new[] { stock, fusedParams })
@@ -120,11 +120,11 @@ public class FusedAdamTests
                     p.grad = step < 5 ? noise * 1e-21f : where(noise > 1.5f, noise, zeros_like(noise));
                 }
             }
-            a.step();
-            b.step();
+            a.Step();
+            b.Step();
         }
-        var sa = a.Inner.state_dict().State.Cast<Adam.State>().ToArray();
-        var sb = b.Inner.state_dict().State.Cast<Adam.State>().ToArray();
+        var sa = a.State.state_dict().State.Cast<Adam.State>().ToArray();
+        var sb = b.State.state_dict().State.Cast<Adam.State>().ToArray();
         long subnormal = sa.Sum(s => ((s.exp_avg_sq != 0) & (s.exp_avg_sq.abs() < 1.1754944e-38f)).sum().item<long>());
         Assert.True(subnormal > 0, "the stock moments have subnormal entries, so the case is exercised");
         Assert.Equal(0, sb.Sum(s => ((s.exp_avg_sq != 0) & (s.exp_avg_sq.abs() < 1.1754944e-38f)).sum().item<long>()));

@@ -1,15 +1,17 @@
 using System.Numerics;
 
-namespace CategoricalVae.Model.Fused;
+using CategoricalVae.Model.Estimators;
+
+namespace CategoricalVae.Model.Kernels;
 
 /// <summary>
 /// The latent block between encoder and decoder, forward and backward, over [groups, K] float arrays (a group is
 /// one latent variable of one example): Gumbel noise, the relaxed sample, the posterior q = softmax(a), the KL to
-/// the uniform prior, the code the decoder sees (<see cref="FusedCode"/>), and backward the gradient with respect
+/// the uniform prior, the code the decoder sees (<see cref="FusedForm"/>), and backward the gradient with respect
 /// to the logits a. The arithmetic is the unfused graph's (<see cref="GumbelSoftmax"/>, <see cref="VaeLoss"/>), with
 /// the same noise from the same generator, but with .NET's vector exp and log, so results agree to float rounding.
 /// </summary>
-public static unsafe class LatentKernel
+internal static unsafe class LatentKernel
 {
     const float Eps = 1e-20f;
 
@@ -20,7 +22,7 @@ public static unsafe class LatentKernel
         public float* Logits;
         /// <summary>Uniform noise in [0, 1), drawn by the caller; overwritten.</summary>
         public float* Noise;
-        /// <summary>The relaxed sample (or, for <see cref="FusedCode.OneHotSample"/>, a + g).</summary>
+        /// <summary>The relaxed sample (or, for <see cref="FusedForm.OneHotSample"/>, a + g).</summary>
         public float* Relaxed;
         /// <summary>q = softmax(a).</summary>
         public float* Posterior;
@@ -37,7 +39,7 @@ public static unsafe class LatentKernel
         };
     }
 
-    public static bool UsesNoise(FusedCode code) => code is FusedCode.Relaxed or FusedCode.OneHotOfRelaxed or FusedCode.OneHotSample;
+    public static bool UsesNoise(FusedForm code) => code is FusedForm.Relaxed or FusedForm.OneHotOfRelaxed or FusedForm.OneHotSample;
 
     /// <summary>The posterior q = softmax(a) and the log-ratio; returns Σ KL(q ‖ uniform) over the groups. Needs no
     /// noise, so it can run while the noise is drawn.</summary>
@@ -49,35 +51,35 @@ public static unsafe class LatentKernel
 
     /// <summary>The relaxed sample and the code the decoder sees, from the uniform noise (for the codes that use
     /// it) and, for the one-hot codes that pass q's gradient, the posterior of <see cref="Posterior"/>.</summary>
-    public static void Code(FusedCode code, in Buffers b, int groups, int k, double temperature)
+    public static void Code(FusedForm code, in Buffers b, int groups, int k, double temperature)
     {
         long n = (long)groups * k;
         float tau = (float)temperature;
         switch (code)
         {
-            case FusedCode.Relaxed:
+            case FusedForm.Relaxed:
                 GumbelNoise(b.Noise, n);
                 ScaledSum(b.Logits, b.Noise, b.Relaxed, n, tau);
                 Softmax(b.Relaxed, b.Relaxed, groups, k);
                 Copy(b.Relaxed, b.Code, n);
                 break;
-            case FusedCode.Softmax:
+            case FusedForm.Softmax:
                 ScaledSum(b.Logits, null, b.Relaxed, n, tau);
                 Softmax(b.Relaxed, b.Relaxed, groups, k);
                 Copy(b.Relaxed, b.Code, n);
                 break;
-            case FusedCode.OneHotOfRelaxed:
+            case FusedForm.OneHotOfRelaxed:
                 GumbelNoise(b.Noise, n);
                 ScaledSum(b.Logits, b.Noise, b.Relaxed, n, tau);
                 Softmax(b.Relaxed, b.Relaxed, groups, k);
                 StraightThroughOneHot(b.Relaxed, b.Relaxed, b.Code, groups, k);
                 break;
-            case FusedCode.OneHotSample:
+            case FusedForm.OneHotSample:
                 GumbelNoise(b.Noise, n);
                 ScaledSum(b.Logits, b.Noise, b.Relaxed, n, 1f);
                 StraightThroughOneHot(b.Relaxed, b.Posterior, b.Code, groups, k);
                 break;
-            case FusedCode.OneHotArgmax:
+            case FusedForm.OneHotArgmax:
                 StraightThroughOneHot(b.Logits, b.Posterior, b.Code, groups, k);
                 break;
             default:
@@ -87,9 +89,9 @@ public static unsafe class LatentKernel
 
     /// <summary>∂loss/∂a into <paramref name="logitGradient"/> from ∂loss/∂code, plus the gradient of the batch-mean
     /// KL (<paramref name="batch"/> examples). The ReLU on the logits, if any, is the caller's.</summary>
-    public static void Backward(FusedCode code, in Buffers b, float* codeGradient, float* logitGradient, int groups, int k, double temperature, int batch)
+    public static void Backward(FusedForm code, in Buffers b, float* codeGradient, float* logitGradient, int groups, int k, double temperature, int batch)
     {
-        bool throughRelaxed = code is FusedCode.Relaxed or FusedCode.OneHotOfRelaxed or FusedCode.Softmax;
+        bool throughRelaxed = code is FusedForm.Relaxed or FusedForm.OneHotOfRelaxed or FusedForm.Softmax;
         float* through = throughRelaxed ? b.Relaxed : b.Posterior;
         float scale = throughRelaxed ? 1f / (float)temperature : 1f;
         float klScale = 1f / batch;

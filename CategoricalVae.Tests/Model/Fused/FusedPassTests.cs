@@ -1,13 +1,11 @@
-using CategoricalVae.Common;
 using CategoricalVae.Model;
 using CategoricalVae.Model.Estimators;
-using CategoricalVae.Model.Fused;
 using CategoricalVae.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace CategoricalVae.Tests.Model;
+namespace CategoricalVae.Tests.Model.Fused;
 
 /// <summary>
 /// The fused CPU pass against the autograd graph it replaces, computed in float64 from the same weights, images and
@@ -16,7 +14,7 @@ namespace CategoricalVae.Tests.Model;
 /// fused pass is no less exact than the code it replaces.
 /// </summary>
 [Trait("Category", Category.Unit)]
-public class FusedVaeTests
+public class FusedPassTests
 {
     const double Temperature = 0.7;
 
@@ -41,11 +39,9 @@ public class FusedVaeTests
         return where(u < 0.6, zeros_like(u), where(u > 0.9, ones_like(u), u)).MoveToOuterDisposeScope();
     }
 
-    static CategoricalVaeModel Model(int latents, int categories, bool relu, GradientEstimator estimator, Generator noise)
+    static CategoricalVaeModel Model(int latents, int categories, bool relu)
     {
-        var model = ModelFactory.Create(latents, categories, relu, seed: 3, noise);
-        model.Estimator = GradientEstimators.For(estimator);
-        model.Sampler.Temperature = Temperature;
+        var model = ModelFactory.Create(latents, categories, relu, seed: 3);
         model.train();
         return model;
     }
@@ -54,10 +50,11 @@ public class FusedVaeTests
     {
         using var scope = NewDisposeScope();
         using var noise = new Generator(11);
-        using var model = Model(latents, categories, relu, estimator, noise);
+        using var model = Model(latents, categories, relu);
         model.to(dtype);
-        var pass = model.Pass(x.to(dtype));
-        var loss = VaeLoss.Compute(pass, x.to(dtype), categories, model.Estimator);
+        var sampling = new LatentSampling(GradientEstimators.For(estimator), Temperature, noise);
+        var pass = model.forward(x.to(dtype), sampling);
+        var loss = VaeLoss.Compute(pass, x.to(dtype), categories, sampling.Estimator);
         loss.Total.backward();
         return new Outcome(loss.Bce.ToDouble(), loss.Kl.ToDouble(), Doubles(pass.Reconstruction), Doubles(pass.Posterior),
             model.parameters().Select(p => Doubles(p.grad!)).ToArray());
@@ -67,11 +64,12 @@ public class FusedVaeTests
     {
         using var scope = NewDisposeScope();
         using var noise = new Generator(11);
-        using var model = Model(latents, categories, relu, estimator, noise);
-        using var fused = new FusedVae(model, model.Estimator.Fused!.Value, (int)x.shape[0] + 5, NoFaults.Instance);
-        var (bce, kl) = fused.Forward(x, Temperature, noise, forTraining: true);
-        Assert.True(fused.Backward(0), "gradients of ordinary values are proven finite");
-        return new Outcome(bce, kl, Doubles(fused.Reconstruction()), Doubles(fused.Posterior()),
+        using var model = Model(latents, categories, relu);
+        using var fused = VaePasses.For(model, GradientEstimators.For(estimator), (int)x.shape[0] + 5, autograd: false);
+        Assert.Equal("the fused CPU pass", fused.Description);
+        var loss = fused.Forward(x, Temperature, noise, forTraining: true);
+        Assert.True(fused.Backward(), "gradients of ordinary values are proven finite");
+        return new Outcome(loss.Bce, loss.Kl, Doubles(fused.Reconstruction), Doubles(fused.Posterior),
             model.parameters().Select(p => Doubles(p.grad!)).ToArray());
     }
 
@@ -121,15 +119,15 @@ public class FusedVaeTests
         {
             using var inner = NewDisposeScope();
             using var noise = new Generator(11);
-            using var model = Model(30, 10, relu: true, GradientEstimator.StGumbelSoftmax, noise);
-            using var adam = new FusedAdam(model.parameters(), 1e-3);
-            using var pass = fusedPass ? new FusedVae(model, model.Estimator.Fused!.Value, 50, NoFaults.Instance) : null;
-            var step = new TrainingStep(model, adam, NoFaults.Instance, pass);
-            Assert.Equal(fusedPass, step.IsFused);
+            using var model = Model(30, 10, relu: true);
+            using var adam = Optimizers.Adam(model.parameters(), 1e-3);
+            using var pass = VaePasses.For(model, GradientEstimators.For(GradientEstimator.StGumbelSoftmax), 50, autograd: !fusedPass);
+            Assert.Equal(fusedPass, pass.Description == "the fused CPU pass");
+            var step = new TrainingStep(pass, adam);
             return Enumerable.Range(0, 8).Select(i =>
             {
                 using var stepScope = NewDisposeScope();
-                var result = step.Run(x, i);
+                var result = step.Run(x, Temperature, noise);
                 Assert.Equal(StepOutcome.Updated, result.Outcome);
                 return result.Loss;
             }).ToArray();

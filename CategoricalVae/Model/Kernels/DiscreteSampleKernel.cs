@@ -1,13 +1,13 @@
 using System.Numerics;
 
-namespace CategoricalVae.Model.Fused;
+namespace CategoricalVae.Model.Kernels;
 
 /// <summary>
 /// The two element-wise parts of the discrete bounds (<c>Evaluation/DiscreteBound</c>) as loops over native float
 /// arrays: exact one-hot samples of q by the Gumbel-max trick, with their log q(z|x), and the Bernoulli
 /// log-likelihood of the images under the decoder's pixel logits.
 /// </summary>
-public static unsafe class DiscreteSampleKernel
+internal static unsafe class DiscreteSampleKernel
 {
     /// <summary>For row r = b·samples + s and latent l: z = one-hot of argmax_k (logits[b, l, k] + g), g the Gumbel
     /// noise −log(−log(u + ε) + ε) of u[r, l, k] (u is overwritten with it); code [rows, L·K] receives the one-hots and logQz[r] = Σ_l log q(z_l|x_b).</summary>

@@ -1,7 +1,6 @@
-using CategoricalVae.Model.Fused;
 using CategoricalVae.Native;
 
-namespace CategoricalVae.Evaluation;
+namespace CategoricalVae.Model.Kernels;
 
 /// <summary>
 /// The element-wise passes of one chunk of <see cref="DiscreteBound"/>'s samples, split over the images (or rows) on

@@ -1,8 +1,8 @@
-using CategoricalVae.Model.Fused;
+using CategoricalVae.Model.Kernels;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace CategoricalVae.Tests.Model;
+namespace CategoricalVae.Tests.Model.Kernels;
 
 /// <summary>
 /// The output block against libtorch's own float32 sigmoid and binary cross-entropy (the source's loss), element by

@@ -1,5 +1,5 @@
-using CategoricalVae.Common;
 using CategoricalVae.Model.Estimators;
+using CategoricalVae.Model.Kernels;
 using CategoricalVae.Native;
 using static CategoricalVae.Native.TensorMemory;
 using TorchSharp;
@@ -16,18 +16,17 @@ namespace CategoricalVae.Model.Fused;
 /// the batch on both threads of libtorch's OpenMP team (<see cref="OpenMpTeam"/>). No autograd graph is built, so a
 /// step costs its products plus a few passes over small arrays instead of some forty tensor operations and their
 /// graph nodes. Gradients land in each parameter's <c>.grad</c> (the buffers are set there once), where the optimizer
-/// and checkpoints find them. The arithmetic is the autograd graph's (<see cref="CategoricalVaeModel.Pass"/> with
+/// and checkpoints find them. The arithmetic is the autograd graph's (<see cref="CategoricalVaeModel.forward"/> with
 /// <see cref="VaeLoss"/>); results agree to float rounding, which a test checks against the graph in float64.
 /// </summary>
-public sealed unsafe class FusedVae : IDisposable
+internal sealed unsafe class FusedPass : IVaePass
 {
     /// <summary>A weight gradient is finite when batch · max|∂out| · max|in| stays below this (float32's largest
     /// value is 3.4e38), which the backward pass proves without reading the gradient.</summary>
     const double FiniteBound = 1e37;
 
     readonly CategoricalVaeModel _model;
-    readonly FusedCode _code;
-    readonly IFaultPlan _faults;
+    readonly FusedForm _code;
     readonly int _maxRows, _latents, _k, _width;
     readonly Linear[] _layers;
     readonly Tensor[] _owned;
@@ -43,13 +42,15 @@ public sealed unsafe class FusedVae : IDisposable
     int _rows;
     double _temperature;
 
-    public FusedVae(CategoricalVaeModel model, FusedCode code, int maxBatch, IFaultPlan faults)
+    public FusedPass(CategoricalVaeModel model, IGradientEstimator estimator, int maxBatch)
     {
         if (!Supports(model))
             throw new ArgumentException("the fused pass needs a float32 model on the CPU", nameof(model));
+        if (estimator.Fused is not { } code)
+            throw new ArgumentException($"{estimator.Kind} has no fused form", nameof(estimator));
         if (maxBatch < 1)
             throw new ArgumentOutOfRangeException(nameof(maxBatch));
-        (_model, _code, _faults, _maxRows) = (model, code, faults, maxBatch);
+        (_model, Estimator, _code, _maxRows) = (model, estimator, code, maxBatch);
         (_latents, _k) = (model.LatentDim, model.Categories);
         _width = _latents * _k;
         _layers = model.Layers.ToArray();
@@ -86,22 +87,20 @@ public sealed unsafe class FusedVae : IDisposable
     public static bool Supports(CategoricalVaeModel model) =>
         model.parameters().All(p => p.device_type == DeviceType.CPU && p.dtype == ScalarType.Float32 && p.is_contiguous());
 
-    /// <summary>The fused form of <paramref name="estimator"/>, or null when it has none (the score function).</summary>
-    public static FusedCode? CodeOf(IGradientEstimator estimator) => estimator.Fused;
+    public string Description => "the fused CPU pass";
 
-    /// <summary>Rows of the last forward pass.</summary>
-    public int BatchRows => _rows;
+    public CategoricalVaeModel Model => _model;
 
-    /// <summary>Pixel probabilities [rows, 784] of the last forward pass; a view of a buffer the next pass overwrites.</summary>
-    public Tensor Reconstruction() => _out.narrow(0, 0, _rows);
+    public IGradientEstimator Estimator { get; }
 
-    /// <summary>q(y|x) [rows, latent × K] of the last forward pass; a view of a buffer the next pass overwrites.</summary>
-    public Tensor Posterior() => _posterior.narrow(0, 0, _rows);
+    /// <summary>A view of a buffer the next pass overwrites.</summary>
+    public Tensor Reconstruction => _out.narrow(0, 0, _rows);
 
-    /// <summary>Forward pass and loss of batch <paramref name="x"/> [rows, 784] at temperature τ, drawing the Gumbel
-    /// noise from <paramref name="noise"/> exactly as the graph does. With <paramref name="forTraining"/> it also
-    /// prepares <see cref="Backward"/>. Returns the batch means of BCE and KL (NaN when anything non-finite arose).</summary>
-    public (double Bce, double Kl) Forward(Tensor x, double temperature, Generator noise, bool forTraining)
+    /// <summary>A view of a buffer the next pass overwrites.</summary>
+    public Tensor Posterior => _posterior.narrow(0, 0, _rows);
+
+    /// <summary>The Gumbel noise is drawn from <paramref name="noise"/> exactly as the graph draws it.</summary>
+    public LossTerms Forward(Tensor x, double temperature, Generator noise, bool forTraining)
     {
         int rows = checked((int)x.shape[0]);
         if (rows < 1 || rows > _maxRows || x.dtype != ScalarType.Float32 || x.device_type != DeviceType.CPU)
@@ -130,13 +129,11 @@ public sealed unsafe class FusedVae : IDisposable
             forTraining ? Pointer(_dOut) : null, rows, (int)_out.shape[1]);
         _largestInput[0] = largestPixel;
         bool finite = float.IsFinite(largestLogit) && _largestInput.Skip(1).All(float.IsFinite);
-        return finite ? (bce / rows, kl / rows) : (double.NaN, double.NaN);
+        return finite ? new LossTerms(bce / rows + kl / rows, bce / rows, kl / rows) : new LossTerms(double.NaN, double.NaN, double.NaN);
     }
 
-    /// <summary>Gradients of the last <see cref="Forward"/> (made with forTraining) into every parameter's .grad.
-    /// Returns true when they are proven finite from the magnitudes the passes saw; false means "not proven", and the
-    /// caller must check the gradients themselves. <paramref name="step"/> is the global step, for the fault plan.</summary>
-    public bool Backward(long step)
+    /// <summary>Proven finite from the magnitudes the passes saw: a weight gradient is a product of values they bounded.</summary>
+    public bool Backward()
     {
         int rows = _rows;
         using var scope = NewDisposeScope();
@@ -157,8 +154,6 @@ public sealed unsafe class FusedVae : IDisposable
         _largestOutputGradient[1] = InputGradient(2, Rows(_dLogits), _dH2, _h2, 1);
         WeightGradient(1, Rows(_dH2), Rows(_h1));
         Product(1, Rows(_dH2), _dH1, transposeWeight: false);
-        if (_faults.PoisonGradientsAt(step))
-            Rows(_dH1).fill_(float.NaN);
         _largestOutputGradient[0] = DenseKernel.ReluBackward(Pointer(_dH1), Pointer(_h1), Pointer(_biasGrads[0]), rows, (int)_dH1.shape[1]);
         WeightGradient(0, Rows(_dH1), _input!);
 

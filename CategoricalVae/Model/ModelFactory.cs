@@ -1,8 +1,6 @@
-using CategoricalVae.Model;
 using TorchSharp;
-using static TorchSharp.torch;
 
-namespace CategoricalVae.Training;
+namespace CategoricalVae.Model;
 
 /// <summary>Builds a run's model with weights drawn from its seed.</summary>
 public static class ModelFactory
@@ -11,12 +9,12 @@ public static class ModelFactory
     // no generator), so two runs building models at once in one process would interleave their draws.
     static readonly object GlobalGenerator = new();
 
-    public static CategoricalVaeModel Create(int latentDim, int categories, bool reluOnLogits, long seed, Generator noise)
+    public static CategoricalVaeModel Create(int latentDim, int categories, bool reluOnLogits, long seed)
     {
         lock (GlobalGenerator)
         {
             using (torch.manual_seed(seed))
-                return new CategoricalVaeModel(latentDim, categories, noise, reluOnLogits);
+                return new CategoricalVaeModel(latentDim, categories, reluOnLogits);
         }
     }
 }

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace CategoricalVae.Model.Fused;
+namespace CategoricalVae.Model.Kernels;
 
 /// <summary>
 /// The decoder's output block in one pass over rows of [rows, pixels]: bias, sigmoid and the source's summed binary
@@ -11,7 +11,7 @@ namespace CategoricalVae.Model.Fused;
 /// log(1 − p) = −max(z, 0) − l: one exp and one log per pixel instead of an exp and the two logs of log(p) and
 /// log(1 − p), and no overflow for any z.
 /// </summary>
-public static unsafe class OutputKernel
+internal static unsafe class OutputKernel
 {
     const float LogFloor = -100f, ProductFloor = 1e-12f;
 
