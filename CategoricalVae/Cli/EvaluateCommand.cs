@@ -17,7 +17,7 @@ public static class EvaluateCommand
     public static Command Create(CliServices services)
     {
         var run = new Argument<string>("run") { Description = "Run folder (holds config.json and checkpoint.bin)" };
-        var checkpoint = OptionValues.OptionalText("--checkpoint", "Checkpoint to evaluate (default: <run>/checkpoint.bin)", "file");
+        var checkpoint = OptionValues.OptionalText("--checkpoint", "Checkpoint to evaluate: an epoch the run kept (--keep-checkpoints) or a file (default: the latest)", "epoch|file");
         var samples = OptionValues.Int("--samples", "One-hot samples per test image for the importance-weighted bound");
         samples.DefaultValueFactory = _ => 1000;
         var seed = OptionValues.OptionalLong("--seed", "Seed of the evaluation's samples (default: the run's --seed)");
@@ -107,8 +107,9 @@ public static class EvaluateCommand
 
         var report = new EvaluationReport
         {
-            Run = Path.GetFullPath(r.Run),
-            Checkpoint = Path.GetFullPath(run.CheckpointFile),
+            Run = run.Layout.Name,
+            GitCommit = RunConfig.CurrentGitCommit(),
+            Checkpoint = run.CheckpointName,
             EpochsCompleted = state.EpochsCompleted,
             GlobalStep = state.GlobalStep,
             CheckpointSha256 = Checkpoint.StoredHash(run.CheckpointFile),

@@ -26,6 +26,7 @@ public static class GradVarCommand
         var estimators = OptionValues.Text("--estimators", $"Comma-separated estimators, or all ({string.Join(", ", GradientEstimators.All.Select(GradientEstimators.Name))})", "names");
         estimators.DefaultValueFactory = _ => "all";
         var seed = OptionValues.OptionalLong("--seed", "Seed of the noise draws (default: the run's --seed)");
+        var checkpoint = OptionValues.OptionalText("--checkpoint", "Checkpoint to measure at: an epoch the run kept (--keep-checkpoints) or a file (default: the latest)", "epoch|file");
         var dataDir = SessionOptions.DataDir();
         var offline = SessionOptions.Offline();
         var threads = SessionOptions.Threads();
@@ -33,15 +34,15 @@ public static class GradVarCommand
         var output = OptionValues.OptionalText("--out", "Where to write the JSON (default: <run>/gradvar.json)", "file");
         var command = new Command("gradvar", "Variance of each gradient estimator's encoder gradient at a run's checkpoint")
         {
-            run, samples, batch, estimators, seed, dataDir, offline, threads, device, output,
+            run, samples, batch, estimators, seed, checkpoint, dataDir, offline, threads, device, output,
         };
         command.SetAction((parse, _) => Task.FromResult(Run(services, new Request(parse.GetValue(run)!, parse.GetValue(samples), parse.GetValue(batch),
-            parse.GetValue(estimators)!, parse.GetValue(seed), parse.GetValue(dataDir)!, parse.GetValue(offline), parse.GetValue(threads),
+            parse.GetValue(estimators)!, parse.GetValue(seed), parse.GetValue(checkpoint), parse.GetValue(dataDir)!, parse.GetValue(offline), parse.GetValue(threads),
             parse.GetValue(device)!, parse.GetValue(output)))));
         return command;
     }
 
-    sealed record Request(string Run, int Samples, int Batch, string Estimators, long? Seed, string DataDir, bool Offline, int Threads, string Device, string? Output);
+    sealed record Request(string Run, int Samples, int Batch, string Estimators, long? Seed, string? Checkpoint, string DataDir, bool Offline, int Threads, string Device, string? Output);
 
     const int MaxSamples = 100_000, MaxBatch = 10_000;
 
@@ -53,7 +54,7 @@ public static class GradVarCommand
         if (r.Batch is < 1 or > MaxBatch) throw UserFacingException.Refused($"--batch must be between 1 and {MaxBatch} (got {r.Batch}).");
         if (SessionOptions.Problem(r.Threads, r.Device) is { } problem) throw UserFacingException.Refused(problem);
         var kinds = ParseEstimators(r.Estimators);
-        var run = TrainedRun.Open(r.Run, "gradvar");
+        var run = TrainedRun.Open(r.Run, "gradvar", r.Checkpoint);
         TrainOptions trained = run.Options;
         var state = run.State!;
         if (run.LiveTrainingWarning() is { } warning)
@@ -82,7 +83,7 @@ public static class GradVarCommand
         string outFile = r.Output ?? run.Layout.GradientVarianceFile;
         var report = new GradientVarianceReport
         {
-            Run = Path.GetFullPath(r.Run), EpochsCompleted = state.EpochsCompleted, GlobalStep = state.GlobalStep,
+            Run = run.Layout.Name, GitCommit = RunConfig.CurrentGitCommit(), Checkpoint = run.CheckpointName, EpochsCompleted = state.EpochsCompleted, GlobalStep = state.GlobalStep,
             CheckpointSha256 = Checkpoint.StoredHash(run.CheckpointFile), Temperature = temperature,
             TestImages = test.Count, Draws = r.Samples, EncoderParameters = result.Parameters,
             Estimators = result.Figures.Select(f => new GradientVarianceReport.Row

@@ -5,7 +5,11 @@ namespace CategoricalVae.Runs;
 /// <summary>evaluation.json: what was evaluated, how, and the numbers (nats per test image).</summary>
 public sealed record EvaluationReport
 {
+    /// <summary>The run folder's name (reports are kept beside runs and in the docs, so no machine's path).</summary>
     public required string Run { get; init; }
+
+    /// <summary>The commit of the program that wrote this file, when it ran from a git checkout.</summary>
+    public string? GitCommit { get; init; }
     public required string Checkpoint { get; init; }
     public required int EpochsCompleted { get; init; }
     public required long GlobalStep { get; init; }

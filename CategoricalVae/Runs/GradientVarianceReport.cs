@@ -5,7 +5,13 @@ namespace CategoricalVae.Runs;
 /// <summary>gradvar.json: per estimator, the spread of its encoder-gradient estimate at one checkpoint.</summary>
 public sealed record GradientVarianceReport
 {
+    /// <summary>The run folder's name (reports are kept beside runs and in the docs, so no machine's path).</summary>
     public required string Run { get; init; }
+
+    /// <summary>The commit of the program that wrote this file, when it ran from a git checkout.</summary>
+    public string? GitCommit { get; init; }
+    /// <summary>The checkpoint measured at: a file name in the run folder, or a full path (absent in older files).</summary>
+    public string? Checkpoint { get; init; }
     public required int EpochsCompleted { get; init; }
     public required long GlobalStep { get; init; }
     public string? CheckpointSha256 { get; init; }

@@ -34,6 +34,11 @@ public sealed class RunLayout
     public string LatentsFile => File(LatentsName);
     public string GradientVarianceFile => File(GradientVarianceName);
 
+    /// <summary>The checkpoint of <paramref name="epoch"/> kept beside the latest (--keep-checkpoints).</summary>
+    public string KeptCheckpoint(int epoch) => File($"{KeptCheckpointPrefix}{epoch}.bin");
+
+    public const string KeptCheckpointPrefix = "checkpoint-epoch-";
+
     public string TrainReconstruction(int epoch) => File($"reconstruction-train-{epoch}.png");
     public string TestReconstruction(int epoch) => File($"reconstruction-test-{epoch}.png");
     public string PriorSamples(int epoch) => File($"samples-{epoch}.png");

@@ -80,6 +80,38 @@ public sealed record TrainOptions
     /// <summary>Seed of the binarisation thresholds as given (config.json records it whenever binarising).</summary>
     public long? BinarizeSeed { get; init; }
 
+    /// <summary>Epochs whose checkpoint is kept beside the latest as checkpoint-epoch-N.bin, comma-separated in
+    /// increasing order ("10,50,200"; 0 is the untrained model), or null. Changes no number the run computes.</summary>
+    public string? KeepCheckpoints { get; init; }
+
+    /// <summary>The epochs of <see cref="KeepCheckpoints"/> (empty when none, or when it does not parse).</summary>
+    [JsonIgnore]
+    public IReadOnlyList<int> KeptEpochs => ParseEpochs(KeepCheckpoints, out _) ?? [];
+
+    /// <summary>"0,10,50" as epochs in increasing order, or null with the problem.</summary>
+    public static IReadOnlyList<int>? ParseEpochs(string? text, out string? problem)
+    {
+        problem = null;
+        if (text == null)
+            return [];
+        var epochs = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int epoch))
+            {
+                problem = $"--keep-checkpoints: '{part}' is not an epoch (write epochs as 10,50,200).";
+                return null;
+            }
+            epochs.Add(epoch);
+        }
+        if (epochs.Distinct().Count() != epochs.Count)
+        {
+            problem = "--keep-checkpoints: an epoch is listed twice.";
+            return null;
+        }
+        return epochs.Order().ToList();
+    }
+
     /// <summary>The run-folder label: soft, hard, or the estimator's name.</summary>
     [JsonIgnore]
     public string Mode => GradientEstimators.FolderLabel(Estimator);
@@ -96,6 +128,7 @@ public sealed record TrainOptions
     public TrainOptions Normalized() => this with
     {
         BinarizeSeed = Binarize == Binarization.None ? BinarizeSeed : BinarizationSeed,
+        KeepCheckpoints = KeepCheckpoints == null ? null : string.Join(",", KeptEpochs),
     };
 
     public TemperatureSchedule CreateSchedule() => new(AnnealSchedule, Temperature, TempMin, AnnealRate, AnnealEvery);
@@ -128,6 +161,7 @@ public sealed record TrainOptions
         if (!Enum.IsDefined(Estimator)) return $"--estimator must be one of {string.Join(", ", GradientEstimators.All.Select(GradientEstimators.Name))} (got {Estimator}).";
         if (!Enum.IsDefined(Binarize)) return $"--binarize must be none, fixed or dynamic (got {Binarize}).";
         if (Binarize == Binarization.None && BinarizeSeed != null) return "--binarize-seed needs --binarize fixed or dynamic.";
+        if (ParseEpochs(KeepCheckpoints, out string? keepProblem) == null) return keepProblem;
         return null;
     }
 

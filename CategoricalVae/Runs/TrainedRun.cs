@@ -29,15 +29,22 @@ public sealed class TrainedRun
     /// (<see cref="ResumeState"/> decides what then happens).</summary>
     public CheckpointState? State { get; }
 
+    /// <summary>The checkpoint as reports name it: its file name when it lies in the run folder, else its full path
+    /// (reports carry no path of the machine that made them unless the user pointed outside the run).</summary>
+    public string CheckpointName =>
+        Path.GetFullPath(Path.GetDirectoryName(Path.GetFullPath(CheckpointFile))!) == Path.GetFullPath(Folder).TrimEnd(Path.DirectorySeparatorChar)
+            ? Path.GetFileName(CheckpointFile) : Path.GetFullPath(CheckpointFile);
+
     /// <summary>The temperature the model had at its checkpoint (the initial one before any training).</summary>
     public double Temperature => State is { Temperature: > 0 } s ? s.Temperature : Options.Temperature;
 
-    /// <summary>Opens <paramref name="folder"/> to read its checkpoint (<paramref name="checkpoint"/>, or the run's own);
-    /// anything missing, unreadable or inconsistent is refused with one line that starts with <paramref name="command"/>.</summary>
+    /// <summary>Opens <paramref name="folder"/> to read a checkpoint: the run's latest, or <paramref name="checkpoint"/>, a
+    /// file or the number of an epoch the run kept (--keep-checkpoints). Anything missing, unreadable or inconsistent
+    /// is refused with one line that starts with <paramref name="command"/>.</summary>
     public static TrainedRun Open(string folder, string command, string? checkpoint = null)
     {
         var (layout, config) = OpenFolder(folder, command);
-        string file = checkpoint ?? layout.CheckpointFile;
+        string file = checkpoint == null ? layout.CheckpointFile : KeptOrFile(layout, command, checkpoint);
         if (Directory.Exists(file))
             throw UserFacingException.Refused($"{command}: {file} is a folder, not a checkpoint.");
         if (!File.Exists(file))
@@ -61,6 +68,26 @@ public sealed class TrainedRun
         catch (UserFacingException) { }
         return new TrainedRun(layout, config, layout.CheckpointFile, state);
     }
+
+    /// <summary>The kept checkpoint of epoch <paramref name="checkpoint"/> when it is a whole number, else the file it names.</summary>
+    static string KeptOrFile(RunLayout layout, string command, string checkpoint)
+    {
+        if (!int.TryParse(checkpoint, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int epoch))
+            return checkpoint;
+        string kept = layout.KeptCheckpoint(epoch);
+        if (File.Exists(kept))
+            return kept;
+        var available = KeptEpochs(layout);
+        throw UserFacingException.Refused($"{command}: {layout.Name} kept no checkpoint of epoch {epoch} " +
+            (available.Count == 0 ? "(it keeps none: train with --keep-checkpoints)." : $"(it keeps epochs {string.Join(", ", available)})."));
+    }
+
+    /// <summary>The epochs whose checkpoints the run folder holds, in increasing order.</summary>
+    public static IReadOnlyList<int> KeptEpochs(RunLayout layout) =>
+        Directory.EnumerateFiles(layout.Folder, RunLayout.KeptCheckpointPrefix + "*.bin")
+            .Select(f => Path.GetFileNameWithoutExtension(f)[RunLayout.KeptCheckpointPrefix.Length..])
+            .Select(n => int.TryParse(n, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int e) ? e : -1)
+            .Where(e => e >= 0).Order().ToList();
 
     static (RunLayout, RunConfig) OpenFolder(string folder, string command)
     {

@@ -112,7 +112,7 @@ public sealed class RunLauncher
                 TorchSharpVersion = TorchRuntime.TorchSharpVersion,
                 LibTorchVersion = TorchRuntime.LibTorchVersion,
                 Machine = Environment.MachineName,
-                GitCommit = RunConfig.FindGitCommit(AppContext.BaseDirectory) ?? RunConfig.FindGitCommit(Environment.CurrentDirectory),
+                GitCommit = RunConfig.CurrentGitCommit(),
                 StartTimeUtc = DateTime.UtcNow,
                 OpenMp = new Dictionary<string, string>(OpenMpSpin.Settings),
             };

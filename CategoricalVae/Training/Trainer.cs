@@ -69,6 +69,9 @@ public sealed class Trainer : IDisposable
             // The untrained model, so that a run that fails in its first epoch (a full disk, a kill) resumes like any
             // other: a metrics row past the checkpoint is dropped and recomputed.
             Checkpoint.Save(Layout.CheckpointFile, state with { Temperature = _o.Temperature, WrittenUtc = DateTime.UtcNow }, _model, _optimizer.State, _run.Writer);
+        // A kill between an epoch's checkpoint and its kept copy leaves the copy to be made now: the checkpoint is that epoch's.
+        if (state.BatchesDoneInEpoch == 0)
+            KeepCheckpoint(state.EpochsCompleted);
 
         _log.Debug("Forward and backward through {Pass}; {Optimizer}", _pass.Description, _optimizer.Description);
         var history = MetricsCsv.Read(Layout.MetricsFile);
@@ -121,6 +124,7 @@ public sealed class Trainer : IDisposable
                 NoiseGeneratorState = [], WrittenUtc = DateTime.UtcNow,
             };
             Checkpoint.Save(Layout.CheckpointFile, state, _model, _optimizer.State, _run.Writer);
+            KeepCheckpoint(epoch);
             WritePictures(epoch, test, history);
             _artifacts.WriteTensorBoardImages(row);
             var timings = new EpochTimings(train.Seconds, evalSeconds, row.ExamplesPerSecond, artifactClock.Elapsed.TotalSeconds);
@@ -138,6 +142,15 @@ public sealed class Trainer : IDisposable
             }
         }
         return _stop.Requested ? TrainingOutcome.Interrupted : TrainingOutcome.Completed;
+    }
+
+    /// <summary>Copies the checkpoint, just written at the end of <paramref name="epoch"/>, to its kept name when the run
+    /// keeps that epoch's and the copy is not there yet.</summary>
+    void KeepCheckpoint(int epoch)
+    {
+        string kept = Layout.KeptCheckpoint(epoch);
+        if (_o.KeptEpochs.Contains(epoch) && !File.Exists(kept))
+            _run.Writer.Write(kept, File.ReadAllBytes(Layout.CheckpointFile));
     }
 
     /// <summary>τ with four decimals, as the source prints it, or in exponent form when that would be unreadable.</summary>

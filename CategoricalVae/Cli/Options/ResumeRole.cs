@@ -10,7 +10,8 @@ public enum ResumeRole
     /// or today's default, applies.</summary>
     Session,
 
-    /// <summary>--epochs: the new total when given, else the run's.</summary>
+    /// <summary>Extends the run without changing what it computed (--epochs, the new total; --keep-checkpoints): the value
+    /// given now, else the run's.</summary>
     Total,
 
     /// <summary>Only meaningful for a new run (where it goes, its label): refused with --resume.</summary>

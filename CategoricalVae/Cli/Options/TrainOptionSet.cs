@@ -41,6 +41,8 @@ public sealed class TrainOptionSet
             o => o.BinarizeSeed, (o, v) => o with { BinarizeSeed = v }, ResumeRole.DefinesRun, v => v?.ToString(CultureInfo.InvariantCulture) ?? "none", hasDefault: false);
         Add(OptionValues.OptionalInt("--train-limit", "Use only the first N training examples"), o => o.TrainLimit, (o, v) => o with { TrainLimit = v }, ResumeRole.DefinesRun, Limit, hasDefault: false);
         Add(OptionValues.OptionalInt("--test-limit", "Use only the first N test examples"), o => o.TestLimit, (o, v) => o with { TestLimit = v }, ResumeRole.DefinesRun, Limit, hasDefault: false);
+        Add(OptionValues.OptionalText("--keep-checkpoints", "Also keep the checkpoints of these epochs, as checkpoint-epoch-N.bin (0: the untrained model); evaluate and gradvar take --checkpoint N", "n,n,…"),
+            o => o.KeepCheckpoints, (o, v) => o with { KeepCheckpoints = v }, ResumeRole.Total, s => s ?? "none", hasDefault: false);
         Add(OptionValues.Switch("--no-tensorboard", "Do not write TensorBoard event files"), o => !o.TensorBoard, (o, v) => o with { TensorBoard = !v }, ResumeRole.DefinesRun, OnOff);
         Add(OptionValues.Int("--log-interval", "Log a training line every N batches"), o => o.LogInterval, (o, v) => o with { LogInterval = v }, ResumeRole.Session, Int);
         Add(OptionValues.Switch("--stock-adam", "Use TorchSharp's stock Adam step instead of the fused one (same results to rounding, slower; for checking)"),
