@@ -1,9 +1,9 @@
-using System.Text.RegularExpressions;
 using Xunit;
 
 namespace CategoricalVae.Tests.Architecture;
 
-/// <summary>The app's folders depend on each other one way only (docs/architecture.md draws the layers).</summary>
+/// <summary>The app's folders depend on each other one way only, and no namespace at any depth takes part in a cycle
+/// (docs/architecture.md draws the layers).</summary>
 [Trait("Category", Category.Unit)]
 public class LayeringTests
 {
@@ -24,67 +24,44 @@ public class LayeringTests
         ["Program"] = ["Common", "Native", "Training", "Cli"],
     };
 
-    /// <summary>Folder → folders its files refer to, from `using` directives and qualified names.</summary>
-    static Dictionary<string, HashSet<string>> Dependencies()
-    {
-        var typesByNamespace = typeof(CategoricalVae.Cli.CliApp).Assembly.GetTypes()
-            .Where(t => t.Namespace?.StartsWith("CategoricalVae.", StringComparison.Ordinal) == true && !t.Name.StartsWith('<'))
-            .GroupBy(t => Folder(t.Namespace!))
-            .ToDictionary(g => g.Key, g => g.Select(t => t.Name.Split('`')[0]).ToHashSet());
-        var graph = new Dictionary<string, HashSet<string>>();
-        foreach (string file in SourceTree.AppSources())
-        {
-            string text = File.ReadAllText(file);
-            var ns = Regex.Match(text, @"^namespace\s+CategoricalVae\.([\w.]+)\s*;", RegexOptions.Multiline);
-            string from = ns.Success ? Folder("CategoricalVae." + ns.Groups[1].Value) : "Program";
-            var uses = graph.TryGetValue(from, out var set) ? set : graph[from] = [];
-            foreach (Match m in Regex.Matches(text, @"^using\s+(?:static\s+)?CategoricalVae\.(\w+)", RegexOptions.Multiline))
-                uses.Add(m.Groups[1].Value);
-            // Qualified references such as Common.SeedStreams or CategoricalVae.Training.Trainer.
-            foreach (var (folder, types) in typesByNamespace)
-                foreach (Match m in Regex.Matches(text, $@"(?<![\w.]){folder}\.(\w+)|CategoricalVae\.{folder}\.(\w+)"))
-                    if (types.Contains(m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value))
-                        uses.Add(folder);
-            uses.Remove(from);
-        }
-        return graph;
-    }
-
-    static string Folder(string ns) => ns.Split('.')[1];
-
     [Fact]
     public void Every_folder_uses_only_the_layers_below_it()
     {
-        var graph = Dependencies();
-        Assert.Contains("Training", graph.Keys);
-        var violations = graph.SelectMany(kv => kv.Value.Where(to => !Allowed[kv.Key].Contains(to)).Select(to => $"{kv.Key} → {to}")).ToList();
+        var graph = NamespaceGraph.FromSources();
+        Assert.Contains("Model.Fused", graph.Keys);
+        var violations = graph
+            .SelectMany(kv => kv.Value
+                .Where(to => NamespaceGraph.TopFolder(to) != NamespaceGraph.TopFolder(kv.Key))
+                .Where(to => !Allowed[NamespaceGraph.TopFolder(kv.Key)].Contains(NamespaceGraph.TopFolder(to)))
+                .Select(to => $"{kv.Key} → {to}"))
+            .ToList();
         Assert.True(violations.Count == 0, "Not allowed: " + string.Join(", ", violations));
-        Assert.Equal(Allowed.Keys.Order(), graph.Keys.Order()); // a new folder must be placed in the table
+        Assert.Equal(Allowed.Keys.Order(), graph.Keys.Select(NamespaceGraph.TopFolder).Distinct().Order()); // a new folder must be placed in the table
     }
 
     [Fact]
-    public void The_folder_graph_has_no_cycle()
+    public void No_namespace_at_any_depth_is_part_of_a_cycle()
     {
-        var graph = Dependencies();
-        var state = new Dictionary<string, int>();
-        var path = new Stack<string>();
-        void Visit(string node)
+        var graph = NamespaceGraph.FromSources();
+        Assert.Null(NamespaceGraph.Cycle(graph));
+    }
+
+    /// <summary>The cycle finder and the reading of the sources find what the tests above rely on: a cycle between
+    /// siblings below one folder, edges between sub-namespaces, and no edge from a namespace to its own parent.</summary>
+    [Fact]
+    public void The_graph_sees_sub_namespaces_and_the_cycle_finder_finds_a_cycle_between_siblings()
+    {
+        var graph = NamespaceGraph.FromSources();
+        Assert.Contains("Model.Kernels", graph["Model.Fused"]);
+        Assert.Contains("Model.Estimators", graph["Model.Kernels"]);
+        Assert.DoesNotContain("Model", graph["Model.Fused"]);
+        var siblings = new Dictionary<string, HashSet<string>>
         {
-            state[node] = 1;
-            path.Push(node);
-            foreach (string next in graph.GetValueOrDefault(node) ?? [])
-            {
-                if (state.GetValueOrDefault(next) == 1)
-                    Assert.Fail("cycle: " + string.Join(" → ", path.Reverse().SkipWhile(n => n != next).Append(next)));
-                if (state.GetValueOrDefault(next) == 0)
-                    Visit(next);
-            }
-            path.Pop();
-            state[node] = 2;
-        }
-        foreach (string node in graph.Keys)
-            if (state.GetValueOrDefault(node) == 0)
-                Visit(node);
+            ["Model"] = ["Model.Fused"],
+            ["Model.Estimators"] = ["Model.Fused"],
+            ["Model.Fused"] = ["Model.Estimators"],
+        };
+        Assert.Equal("Model.Fused → Model.Estimators → Model.Fused", NamespaceGraph.Cycle(siblings));
     }
 
     [Fact]
@@ -96,5 +73,24 @@ public class LayeringTests
         Assert.Equal(["FaultVariables.cs"], named);
         var readers = files.Where(f => File.ReadAllText(f).Contains("FaultVariables.", StringComparison.Ordinal)).Select(Path.GetFileName);
         Assert.Equal(["Program.cs"], readers);
+    }
+
+    [Fact]
+    public void No_type_of_the_model_layer_knows_of_faults_and_none_outside_it_names_the_fused_pass()
+    {
+        var files = SourceTree.AppSources().ToList();
+        string Folder(string f) => Path.GetRelativePath(SourceTree.App, f).Split(Path.DirectorySeparatorChar)[0];
+        var modelFiles = files.Where(f => Folder(f) == "Model").ToList();
+        Assert.NotEmpty(modelFiles);
+        Assert.All(modelFiles, f => Assert.DoesNotContain("IFaultPlan", File.ReadAllText(f)));
+        var fusedTypes = typeof(CategoricalVae.Cli.CliApp).Assembly.GetTypes()
+            .Where(t => t.Namespace is "CategoricalVae.Model.Fused" or "CategoricalVae.Model.Kernels" && !t.IsNested && !t.Name.StartsWith('<'))
+            .Select(t => t.Name.Split('`')[0]).Distinct().ToList();
+        Assert.Contains("FusedPass", fusedTypes);
+        var outside = files.Where(f => Folder(f) != "Model")
+            .SelectMany(f => fusedTypes.Where(t => System.Text.RegularExpressions.Regex.IsMatch(File.ReadAllText(f), $@"\b{t}\b"))
+                .Select(t => $"{Path.GetFileName(f)} names {t}"))
+            .ToList();
+        Assert.True(outside.Count == 0, string.Join("; ", outside));
     }
 }

@@ -15,9 +15,9 @@ public class CompareCommandTests
     static void WriteRun(string folder, bool hard, params EpochMetrics[] rows)
     {
         Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "config.json"), $"{{\"options\": {{\"hard\": {(hard ? "true" : "false")}}}}}");
+        File.WriteAllText(Path.Combine(folder, RunLayout.ConfigName), $"{{\"options\": {{\"hard\": {(hard ? "true" : "false")}}}}}");
         foreach (var row in rows)
-            MetricsCsv.Append(Path.Combine(folder, "metrics.csv"), row, AtomicWriter.Plain);
+            MetricsCsv.Append(Path.Combine(folder, RunLayout.MetricsName), row, AtomicWriter.Plain);
     }
 
     [Fact]
@@ -29,14 +29,14 @@ public class CompareCommandTests
         WriteRun(Path.Combine(runs, "b-hard"), true, Row(1, 180, 199), Row(2, 140, 155));
         // Crashed while appending: a torn last line.
         WriteRun(Path.Combine(runs, "c-torn"), false, Row(1, 175, 199));
-        File.AppendAllText(Path.Combine(runs, "c-torn", "metrics.csv"), "2,1200,0.98,160.1");
+        File.AppendAllText(Path.Combine(runs, "c-torn", RunLayout.MetricsName), "2,1200,0.98,160.1");
         // A newer version's file with an extra column.
         WriteRun(Path.Combine(runs, "d-newer"), false);
-        File.WriteAllText(Path.Combine(runs, "d-newer", "metrics.csv"), MetricsCsv.Header + ",future\n" +
+        File.WriteAllText(Path.Combine(runs, "d-newer", RunLayout.MetricsName), MetricsCsv.Header + ",future\n" +
             string.Join(",", "1,600,0.99,190,185,5,165,159,6,8.0,7500,9.5,0,12,42") + "\n");
         // Crashed before its first epoch ended.
         Directory.CreateDirectory(Path.Combine(runs, "e-early"));
-        File.WriteAllText(Path.Combine(runs, "e-early", "config.json"), "{\"options\": {\"hard\": true}}");
+        File.WriteAllText(Path.Combine(runs, "e-early", RunLayout.ConfigName), "{\"options\": {\"hard\": true}}");
         // Not a run.
         Directory.CreateDirectory(Path.Combine(runs, "photos"));
         File.WriteAllText(Path.Combine(runs, "photos", "cat.txt"), "meow");

@@ -49,7 +49,7 @@ public class EstimatorRunTests
     public void A_hard_run_folder_from_before_estimators_still_resumes_evaluates_and_compares()
     {
         using var dir = new TempDir();
-        var train = CliRunner.Run(dir.Path, _mnist.Args("runs", "--hard", "--epochs", "1", "--train-limit", "500", "--test-limit", "200", "--no-tensorboard"));
+        var train = CliRunner.Run(dir.Path, _mnist.Args("runs", ["--hard", .. SmallRun.Args(1, 500, 200)]));
         Assert.Equal(0, train.ExitCode);
         string run = RunFolder(dir, "runs");
         // Older versions wrote only "hard" into config.json.
@@ -76,7 +76,7 @@ public class EstimatorRunTests
     public void Gradvar_prints_a_row_per_estimator_and_writes_gradvar_json_and_refuses_unknown_names()
     {
         using var dir = new TempDir();
-        var train = CliRunner.Run(dir.Path, _mnist.Args("runs", "--epochs", "1", "--train-limit", "500", "--test-limit", "100", "--no-tensorboard"));
+        var train = CliRunner.Run(dir.Path, _mnist.Args("runs", [.. SmallRun.Args(1, 500, 100)]));
         Assert.Equal(0, train.ExitCode);
         string run = RunFolder(dir, "runs");
         var r = CliRunner.Run(dir.Path, ["gradvar", run, "--samples", "4", "--batch", "20", "--data-dir", _mnist.DataDir, "--offline"]);

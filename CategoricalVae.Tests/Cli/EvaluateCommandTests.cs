@@ -19,17 +19,17 @@ public class EvaluateCommandTests
     public void Evaluate_writes_bounds_and_reproduces_the_runs_test_loss_from_the_recorded_binarisation_seed()
     {
         using var dir = new TempDir();
-        var train = CliRunner.Run(dir.Path, _mnist.Args("runs", "--epochs", "2", "--train-limit", "1000", "--test-limit", "200",
-            "--binarize", "fixed", "--binarize-seed", "77", "--no-tensorboard"));
+        var train = CliRunner.Run(dir.Path, _mnist.Args("runs", [.. SmallRun.Args(2, 1000, 200),
+            "--binarize", "fixed", "--binarize-seed", "77"]));
         Assert.True(train.ExitCode == 0, train.Stdout + train.Stderr);
         string run = RunFolder.Single(dir.File("runs"));
-        Assert.Contains("\"binarize_seed\": 77", File.ReadAllText(Path.Combine(run, "config.json")));
+        Assert.Contains("\"binarize_seed\": 77", File.ReadAllText(Path.Combine(run, RunLayout.ConfigName)));
         var lastRow = RunFolder.Rows(run)[^1];
 
         var r = Evaluate(dir, run, "--samples", "50");
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         Assert.Contains("IW bound (m=50", r.Stdout);
-        var report = EvaluationReport.FromJson(File.ReadAllText(Path.Combine(run, "evaluation.json")));
+        var report = EvaluationReport.FromJson(File.ReadAllText(Path.Combine(run, RunLayout.EvaluationName)));
         Assert.Equal(("fixed", 77L, "bernoulli", 200, 50, 2, 20L), (report.Binarize, report.BinarizeSeed, report.Likelihood, report.TestExamples, report.Samples, report.EpochsCompleted, report.GlobalStep));
 
         // The relaxed pass uses the run's evaluation noise for that epoch, so on the same binarised pixels it
@@ -81,7 +81,7 @@ public class EvaluateCommandTests
     public void Dynamic_binarisation_is_reproducible_and_survives_a_mid_epoch_resume()
     {
         using var dir = new TempDir();
-        string[] common = ["--epochs", "2", "--train-limit", "1000", "--test-limit", "200", "--binarize", "dynamic", "--no-tensorboard"];
+        string[] common = [.. SmallRun.Args(2, 1000, 200), "--binarize", "dynamic"];
         var whole = CliRunner.Run(dir.Path, _mnist.Args("whole", common));
         Assert.True(whole.ExitCode == 0, whole.Stdout + whole.Stderr);
         var stopped = CliRunner.Run(dir.Path, _mnist.Args("parts", common),
@@ -104,9 +104,9 @@ public class EvaluateCommandTests
     public void A_damaged_checkpoint_is_refused_and_checkpoint_picks_another_one()
     {
         using var dir = new TempDir();
-        var train = CliRunner.Run(dir.Path, _mnist.Args("runs", "--epochs", "1", "--train-limit", "300", "--test-limit", "100", "--no-tensorboard"));
+        var train = CliRunner.Run(dir.Path, _mnist.Args("runs", [.. SmallRun.Args(1, 300, 100)]));
         Assert.True(train.ExitCode == 0, train.Stdout + train.Stderr);
-        string run = RunFolder.Single(dir.File("runs")), checkpoint = Path.Combine(run, "checkpoint.bin");
+        string run = RunFolder.Single(dir.File("runs")), checkpoint = Path.Combine(run, RunLayout.CheckpointName);
         File.Copy(checkpoint, dir.File("saved.bin"));
         byte[] bytes = File.ReadAllBytes(checkpoint);
         File.WriteAllBytes(checkpoint, bytes[..(bytes.Length / 2)]);
@@ -114,11 +114,11 @@ public class EvaluateCommandTests
         var refused = Evaluate(dir, run, "--samples", "2");
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("checkpoint is truncated or corrupt", refused.Stderr);
-        Assert.False(File.Exists(Path.Combine(run, "evaluation.json")));
+        Assert.False(File.Exists(Path.Combine(run, RunLayout.EvaluationName)));
 
         var other = Evaluate(dir, run, "--samples", "2", "--checkpoint", dir.File("saved.bin"));
         Assert.True(other.ExitCode == 0, other.Stdout + other.Stderr);
-        var report = EvaluationReport.FromJson(File.ReadAllText(Path.Combine(run, "evaluation.json")));
+        var report = EvaluationReport.FromJson(File.ReadAllText(Path.Combine(run, RunLayout.EvaluationName)));
         Assert.Equal(dir.File("saved.bin"), report.Checkpoint);
         Assert.Equal(Checkpoint.StoredHash(dir.File("saved.bin")), report.CheckpointSha256);
         Assert.Equal(1, report.EpochsCompleted);

@@ -11,6 +11,9 @@ namespace CategoricalVae.Tests.Cli;
 [Collection(RealMnistCollection.Name)]
 public class TrainCommandTests
 {
+    /// <summary>Run-file names, from the one place that spells them.</summary>
+    static readonly RunLayout Layout = new("");
+
     readonly RealMnist _mnist;
 
     public TrainCommandTests(RealMnist mnist) => _mnist = mnist;
@@ -34,12 +37,12 @@ public class TrainCommandTests
     public void Two_epochs_on_a_subset_write_every_artifact_and_the_test_loss_falls()
     {
         using var dir = new TempDir();
-        var r = CliRunner.Run(dir.Path, Args("runs", "--epochs", "2", "--train-limit", "2000", "--test-limit", "500", "--name", "e2e"));
+        var r = CliRunner.Run(dir.Path, Args("runs", [.. SmallRun.Args(2, 2000, 500, tensorBoard: true), "--name", "e2e"]));
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         string run = RunFolder.Single(dir.File("runs"));
         Assert.Matches(@"^\d{8}-\d{6}-soft-e2e$", Path.GetFileName(run));
 
-        string header = File.ReadLines(Path.Combine(run, "metrics.csv")).First();
+        string header = File.ReadLines(Path.Combine(run, RunLayout.MetricsName)).First();
         Assert.Equal(MetricsCsv.Header, header);
         Assert.Equal("epoch,global_step,temperature,train_loss,train_bce,train_kl,test_loss,test_bce,test_kl,epoch_seconds,examples_per_second,latent_perplexity,dead_latents,active_latents", header);
         var rows = RunFolder.Rows(run);
@@ -49,24 +52,24 @@ public class TrainCommandTests
         Assert.InRange(rows[1].TestLoss, 100, 300);
         Assert.Equal(rows[1].TestBce + rows[1].TestKl, rows[1].TestLoss, 1e-6 * rows[1].TestLoss);
 
-        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json")));
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, RunLayout.ConfigName)));
         Assert.Equal(2020, config.RootElement.GetProperty("options").GetProperty("seed").GetInt64());
         Assert.Equal("0.107.0", config.RootElement.GetProperty("torch_sharp_version").GetString());
 
         var cell = 28 + 2;
         foreach (int epoch in new[] { 1, 2 })
         {
-            AssertPng(Path.Combine(run, $"reconstruction-train-{epoch}.png"), 10 * cell + 2, 10 * cell + 2);
-            AssertPng(Path.Combine(run, $"reconstruction-test-{epoch}.png"), 8 * cell + 2, 2 * cell + 2);
-            AssertPng(Path.Combine(run, $"samples-{epoch}.png"), 8 * cell + 2, 8 * cell + 2);
+            AssertPng(new RunLayout(run).TrainReconstruction(epoch), 10 * cell + 2, 10 * cell + 2);
+            AssertPng(new RunLayout(run).TestReconstruction(epoch), 8 * cell + 2, 2 * cell + 2);
+            AssertPng(new RunLayout(run).PriorSamples(epoch), 8 * cell + 2, 8 * cell + 2);
         }
-        AssertPng(Path.Combine(run, "loss.png"), 800, 500);
-        AssertPng(Path.Combine(run, "traversal-2.png"), 10 * cell + 2, 30 * cell + 2);
-        AssertPng(Path.Combine(run, "latent-usage-2.png"), 1000, 900);
+        AssertPng(Path.Combine(run, RunLayout.LossPlotName), 800, 500);
+        AssertPng(new RunLayout(run).Traversal(2), 10 * cell + 2, 30 * cell + 2);
+        AssertPng(new RunLayout(run).LatentUsage(2), 1000, 900);
         Assert.InRange(rows[1].LatentPerplexity, 1.0, 10.0);
         Assert.InRange(rows[1].DeadLatents, 0, 30);
         // latents.csv: 30 rows per epoch, and metrics.csv's active count is the number of activities above 0.01.
-        var latents = LatentsCsv.Read(Path.Combine(run, "latents.csv"));
+        var latents = LatentsCsv.Read(Path.Combine(run, RunLayout.LatentsName));
         Assert.Equal(60, latents.Count);
         foreach (var row in rows)
         {
@@ -80,10 +83,10 @@ public class TrainCommandTests
         // The pictures show what they say: the test grid's top row is the first 8 test images exactly (grey levels
         // /255 and back), the borders are grey, and no cell of any picture is a constant image.
         byte[] testImages = IdxReader.ReadImages(_mnist.Files[MnistFile.TestImages]).Pixels;
-        var comparison = PngGrid.Read(Path.Combine(run, "reconstruction-test-2.png"));
+        var comparison = PngGrid.Read(new RunLayout(run).TestReconstruction(2));
         for (int i = 0; i < 8; i++)
             Assert.Equal(testImages.AsSpan(i * 784, 784).ToArray(), comparison.Cell(0, i));
-        foreach (string picture in new[] { "reconstruction-test-2.png", "reconstruction-train-2.png", "samples-2.png", "traversal-2.png" })
+        foreach (string picture in new[] { Layout.TestReconstruction(2), Layout.TrainReconstruction(2), Layout.PriorSamples(2), Layout.Traversal(2) }.Select(f => Path.GetFileName(f)))
         {
             var grid = PngGrid.Read(Path.Combine(run, picture));
             Assert.All(grid.BorderPixels(), p => Assert.Equal(110, p));
@@ -98,7 +101,7 @@ public class TrainCommandTests
         Assert.NotEqual(comparison.Cell(0, 0), comparison.Cell(1, 0));
 
         // The checkpoint loads and says where training stands.
-        var state = Checkpoint.Load(Path.Combine(run, "checkpoint.bin"));
+        var state = Checkpoint.Load(Path.Combine(run, RunLayout.CheckpointName));
         Assert.Equal((2, 0, 40L, rows[1].Temperature), (state.EpochsCompleted, state.BatchesDoneInEpoch, state.GlobalStep, state.Temperature));
 
         // TensorBoard: Unix wall times from the start, every scalar at the global step, equal to metrics.csv.
@@ -124,7 +127,7 @@ public class TrainCommandTests
         Assert.Contains(records, e => e.Summary?.Value.Any(v => v.Tag == "batch/loss") == true && e.Step == 21);
         Assert.Equal(2, records.Count(e => e.Summary?.Value.Any(v => v.Tag == "reconstruction/test" && v.Image != null) == true));
 
-        string log = File.ReadAllText(Path.Combine(run, "train.log"));
+        string log = File.ReadAllText(Path.Combine(run, RunLayout.LogName));
         Assert.Contains("Train Epoch: 2 [", log);
         Assert.Contains("====> Epoch: 2", log);
         Assert.False(File.Exists(Path.Combine(run, RunLayout.LockName)));
@@ -138,13 +141,13 @@ public class TrainCommandTests
         File.WriteAllText(dir.File("CategoricalVae.sln"), "");
         string project = dir.File("CategoricalVae");
         Directory.CreateDirectory(project);
-        var r = CliRunner.Run(project, ["--epochs", "1", "--train-limit", "100", "--test-limit", "100", "--data-dir", _mnist.DataDir, "--offline"]);
+        var r = CliRunner.Run(project, [.. SmallRun.Args(1, 100, 100, tensorBoard: true), "--data-dir", _mnist.DataDir, "--offline"]);
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         string run = RunFolder.Single(dir.File("runs"));
         Assert.Contains($"Run folder {run} (", r.Stdout); // the absolute path
         Assert.False(Directory.Exists(Path.Combine(project, "runs")));
         // An explicit relative path stays relative to the working directory.
-        var mine = CliRunner.Run(project, ["--epochs", "1", "--train-limit", "100", "--test-limit", "100", "--data-dir", _mnist.DataDir, "--offline", "--runs-dir", "mine"]);
+        var mine = CliRunner.Run(project, [.. SmallRun.Args(1, 100, 100, tensorBoard: true), "--data-dir", _mnist.DataDir, "--offline", "--runs-dir", "mine"]);
         Assert.True(mine.ExitCode == 0, mine.Stdout + mine.Stderr);
         Assert.Single(Directory.GetDirectories(Path.Combine(project, "mine")));
     }
@@ -153,7 +156,7 @@ public class TrainCommandTests
     public void The_source_schedule_and_the_run_without_logit_relu_train_as_documented()
     {
         using var dir = new TempDir();
-        string[] common = ["--epochs", "2", "--train-limit", "2000", "--test-limit", "200", "--no-tensorboard"];
+        string[] common = [.. SmallRun.Args(2, 2000, 200)];
         var seed = CliRunner.Run(dir.Path, Args("seed", [.. common, "--anneal-schedule", "seed", "--anneal-rate", "0.01"]));
         Assert.True(seed.ExitCode == 0, seed.Stdout + seed.Stderr);
         // 20 batches an epoch: the source updates τ after batch_idx 1 only, τ = exp(−0.01·1), and restarts each epoch.
@@ -164,7 +167,7 @@ public class TrainCommandTests
         var noRelu = CliRunner.Run(dir.Path, Args("norelu", [.. common, "--no-logit-relu"]));
         Assert.True(plain.ExitCode == 0 && noRelu.ExitCode == 0, plain.Stderr + noRelu.Stderr);
         string run = RunFolder.Single(dir.File("norelu"));
-        Assert.Contains("\"relu_on_logits\": false", File.ReadAllText(Path.Combine(run, "config.json")));
+        Assert.Contains("\"relu_on_logits\": false", File.ReadAllText(Path.Combine(run, RunLayout.ConfigName)));
         Assert.NotEqual(RunFolder.LossColumns(RunFolder.Single(dir.File("relu"))), RunFolder.LossColumns(run));
     }
 
@@ -172,7 +175,7 @@ public class TrainCommandTests
     public void The_OpenMP_and_allocator_settings_change_speed_but_never_the_losses()
     {
         using var dir = new TempDir();
-        string[] common = ["--epochs", "2", "--train-limit", "1000", "--test-limit", "200", "--no-tensorboard", "--threads", "2"];
+        string[] common = [.. SmallRun.Args(2, 1000, 200), "--threads", "2"];
         var defaults = CliRunner.Run(dir.Path, Args("defaults", common));
         var other = CliRunner.Run(dir.Path, Args("other", common), new Dictionary<string, string>
         {
@@ -180,8 +183,8 @@ public class TrainCommandTests
         });
         Assert.True(defaults.ExitCode == 0 && other.ExitCode == 0, defaults.Stderr + other.Stderr);
         string a = RunFolder.Single(dir.File("defaults")), b = RunFolder.Single(dir.File("other"));
-        Assert.Contains("\"GOMP_SPINCOUNT\": \"1000\"", File.ReadAllText(Path.Combine(a, "config.json")));
-        Assert.Contains("\"OMP_WAIT_POLICY\": \"PASSIVE\"", File.ReadAllText(Path.Combine(b, "config.json")));
+        Assert.Contains("\"GOMP_SPINCOUNT\": \"1000\"", File.ReadAllText(Path.Combine(a, RunLayout.ConfigName)));
+        Assert.Contains("\"OMP_WAIT_POLICY\": \"PASSIVE\"", File.ReadAllText(Path.Combine(b, RunLayout.ConfigName)));
         Assert.Equal(RunFolder.LossColumns(a), RunFolder.LossColumns(b));
     }
 
@@ -196,7 +199,7 @@ public class TrainCommandTests
     public void Same_seed_gives_identical_loss_logs_and_another_seed_does_not()
     {
         using var dir = new TempDir();
-        string[] common = ["--epochs", "2", "--train-limit", "600", "--test-limit", "200"];
+        string[] common = [.. SmallRun.Args(2, 600, 200, tensorBoard: true)];
         foreach (var (runs, seed) in new[] { ("a", "7"), ("b", "7"), ("c", "8") })
         {
             var r = CliRunner.Run(dir.Path, Args(runs, [.. common, "--seed", seed, "--hard"]));
@@ -217,7 +220,7 @@ public class TrainCommandTests
     public void The_fused_Adam_gives_the_losses_of_TorchSharps_stock_Adam()
     {
         using var dir = new TempDir();
-        string[] common = ["--epochs", "2", "--train-limit", "2000", "--test-limit", "300", "--no-tensorboard"];
+        string[] common = [.. SmallRun.Args(2, 2000, 300)];
         var fused = CliRunner.Run(dir.Path, Args("fused", common));
         Assert.True(fused.ExitCode == 0, fused.Stdout + fused.Stderr);
         var stock = CliRunner.Run(dir.Path, Args("stock", [.. common, "--stock-adam"]));
@@ -238,7 +241,7 @@ public class TrainCommandTests
     public void Resume_after_a_stop_equals_an_uninterrupted_run(int stopAfterStep)
     {
         using var dir = new TempDir();
-        string[] common = ["--epochs", "3", "--train-limit", "1000", "--test-limit", "200", "--anneal-every", "3", "--anneal-rate", "0.01"];
+        string[] common = [.. SmallRun.Args(3, 1000, 200, tensorBoard: true), "--anneal-every", "3", "--anneal-rate", "0.01"];
         var whole = CliRunner.Run(dir.Path, Args("whole", common));
         Assert.True(whole.ExitCode == 0, whole.Stdout + whole.Stderr);
 
@@ -266,7 +269,7 @@ public class TrainCommandTests
         var stderr = p.StandardError.ReadToEndAsync();
         // The first training batch's picture exists once training is under way (600 batches to go).
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!Directory.Exists(dir.File("runs")) || !Directory.EnumerateFiles(dir.File("runs"), "reconstruction-train-1.png", SearchOption.AllDirectories).Any())
+        while (!Directory.Exists(dir.File("runs")) || !Directory.EnumerateFiles(dir.File("runs"), Path.GetFileName(Layout.TrainReconstruction(1)), SearchOption.AllDirectories).Any())
         {
             if (p.HasExited)
                 Assert.Fail("exited before training started: " + await stdout + await stderr);
@@ -279,7 +282,7 @@ public class TrainCommandTests
         Assert.True(p.ExitCode == 130, rest + await stderr);
         Assert.Contains("Stopped by request during epoch 1", rest);
         string run = RunFolder.Single(dir.File("runs"));
-        var state = Checkpoint.Load(Path.Combine(run, "checkpoint.bin"));
+        var state = Checkpoint.Load(Path.Combine(run, RunLayout.CheckpointName));
         Assert.Equal(0, state.EpochsCompleted);
         Assert.InRange(state.BatchesDoneInEpoch, 1, 599);
         Assert.Empty(RunFolder.Rows(run));
@@ -289,13 +292,13 @@ public class TrainCommandTests
     public void A_NaN_loss_stops_the_run_naming_the_step_and_keeps_the_last_good_checkpoint()
     {
         using var dir = new TempDir();
-        var r = CliRunner.Run(dir.Path, Args("runs", "--epochs", "3", "--train-limit", "300", "--test-limit", "100"),
+        var r = CliRunner.Run(dir.Path, Args("runs", [.. SmallRun.Args(3, 300, 100, tensorBoard: true)]),
             new Dictionary<string, string> { ["CATEGORICALVAE_TEST_NAN_LOSS_AT_STEP"] = "4" });
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("Loss became NaN at epoch 2, batch 1 (global step 4)", r.Stdout);
         string run = RunFolder.Single(dir.File("runs"));
         Assert.Single(RunFolder.Rows(run));
-        var state = Checkpoint.Load(Path.Combine(run, "checkpoint.bin"));
+        var state = Checkpoint.Load(Path.Combine(run, RunLayout.CheckpointName));
         Assert.Equal((1, 0, 3L), (state.EpochsCompleted, state.BatchesDoneInEpoch, state.GlobalStep));
     }
 
@@ -303,7 +306,7 @@ public class TrainCommandTests
     public void Resume_refuses_flags_that_contradict_the_run()
     {
         using var dir = new TempDir();
-        var r = CliRunner.Run(dir.Path, Args("runs", "--epochs", "1", "--train-limit", "300", "--test-limit", "100"));
+        var r = CliRunner.Run(dir.Path, Args("runs", [.. SmallRun.Args(1, 300, 100, tensorBoard: true)]));
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         string run = RunFolder.Single(dir.File("runs"));
         var bad = CliRunner.Run(dir.Path, ["--resume", run, "--latent-dim", "20", "--data-dir", _mnist.DataDir, "--offline"]);

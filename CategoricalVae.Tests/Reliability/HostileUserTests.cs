@@ -17,7 +17,7 @@ public class HostileUserTests
 
     public HostileUserTests(RealMnist mnist) => _mnist = mnist;
 
-    static readonly string[] Tiny = ["--train-limit", "200", "--test-limit", "100", "--no-tensorboard"];
+    static readonly string[] Tiny = [.. SmallRun.Args(null, 200, 100)];
 
     string[] Args(string runsDir, params string[] extra) => _mnist.Args(runsDir, extra);
 
@@ -48,7 +48,7 @@ public class HostileUserTests
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         Assert.Contains("τ 1E+308", r.Stdout); // not three hundred digits
         string run = RunFolder.Single(dir.File("runs"));
-        var metrics = MetricsCsv.ReadWithNotes(Path.Combine(run, "metrics.csv"));
+        var metrics = MetricsCsv.ReadWithNotes(Path.Combine(run, RunLayout.MetricsName));
         Assert.False(metrics.Damaged, string.Join("; ", metrics.Notes));
         Assert.Equal([1L, 2L], metrics.Rows.Select(m => m.GlobalStep));
         Assert.All(metrics.Rows, m => Assert.True(double.IsFinite(m.TrainLoss) && double.IsFinite(m.TestLoss)));
@@ -69,7 +69,7 @@ public class HostileUserTests
             AssertOneErrorLine(CliRunner.Run(dir.Path, Args("refused", [.. Tiny, .. args])), ExitCodes.Refused, expected);
         // A model within the size limit whose batches will not fit is refused with the estimate.
         AssertOneErrorLine(CliRunner.Run(dir.Path, Args("refused", ["--latent-dim", "300", "--categories", "1000", "--batch-size", "20000",
-            "--train-limit", "20000", "--test-limit", "100", "--no-tensorboard"])), ExitCodes.Refused, "GB");
+            .. SmallRun.Args(null, 20000, 100)])), ExitCodes.Refused, "GB");
         Assert.False(Directory.Exists(dir.File("refused")));
     }
 
@@ -79,7 +79,7 @@ public class HostileUserTests
         using var dir = new TempDir();
         string expected = TrainedRun(dir, "whole", epochs: 3);
         string run = TrainedRun(dir);
-        string metrics = Path.Combine(run, "metrics.csv");
+        string metrics = Path.Combine(run, RunLayout.MetricsName);
         File.WriteAllLines(metrics, File.ReadAllLines(metrics)[..2]); // header and epoch 1; the checkpoint is of epoch 2
         string before = RunFolder.Fingerprint(run);
 
@@ -101,7 +101,7 @@ public class HostileUserTests
     {
         using var dir = new TempDir();
         string run = TrainedRun(dir);
-        File.Delete(Path.Combine(run, "checkpoint.bin"));
+        File.Delete(Path.Combine(run, RunLayout.CheckpointName));
         var refused = CliRunner.Run(dir.Path, _mnist.ResumeArgs(run, "--epochs", "3"));
         AssertOneErrorLine(refused, ExitCodes.Refused, "checkpoint.bin is missing, but metrics.csv has 2 row(s)");
         var forced = CliRunner.Run(dir.Path, _mnist.ResumeArgs(run, "--epochs", "3", "--force"));
@@ -131,7 +131,7 @@ public class HostileUserTests
         owner.BeginOutputReadLine();
         owner.BeginErrorReadLine();
         var clock = Stopwatch.StartNew();
-        while (!File.Exists(Path.Combine(run, "run.lock")))
+        while (!File.Exists(Path.Combine(run, RunLayout.LockName)))
         {
             Assert.False(owner.HasExited, "the training ended early");
             Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2));
@@ -152,7 +152,7 @@ public class HostileUserTests
         var more = CliRunner.Run(dir.Path, _mnist.ResumeArgs(run, "--epochs", "3"));
         Assert.True(more.ExitCode == 0, more.Stdout + more.Stderr);
         Assert.Empty(Directory.GetFiles(run, "events.out.tfevents.*"));
-        Assert.Contains("\"tensor_board\": false", File.ReadAllText(Path.Combine(run, "config.json")));
+        Assert.Contains("\"tensor_board\": false", File.ReadAllText(Path.Combine(run, RunLayout.ConfigName)));
 
         string before = RunFolder.Fingerprint(run);
         AssertOneErrorLine(CliRunner.Run(dir.Path, _mnist.ResumeArgs(run, "--epochs", "1")), ExitCodes.Refused,
@@ -229,8 +229,8 @@ public class HostileUserTests
         Assert.DoesNotContain("Could not write", r.Stdout + r.Stderr);
         string run = RunFolder.Single(dir.File("runs"));
         Assert.Single(RunFolder.Rows(run));
-        Assert.True(File.Exists(Path.Combine(run, "checkpoint.bin")));
-        using var traversal = SkiaSharp.SKBitmap.Decode(Path.Combine(run, "traversal-1.png"));
+        Assert.True(File.Exists(Path.Combine(run, RunLayout.CheckpointName)));
+        using var traversal = SkiaSharp.SKBitmap.Decode(new RunLayout(run).Traversal(1));
         // The latents (rows, at most 30) × the first 16 categories (columns).
         Assert.Equal((16 * 30 + 2, Math.Min(latents, 30) * 30 + 2), (traversal.Width, traversal.Height));
     }
@@ -244,7 +244,7 @@ public class HostileUserTests
         Assert.True(r.ExitCode == ExitCodes.Failed, r.Stdout + r.Stderr);
         Assert.DoesNotContain("Exception", r.Stdout + r.Stderr);
         string run = RunFolder.Single(dir.File("runs"));
-        string log = File.ReadAllText(Path.Combine(run, "train.log"));
+        string log = File.ReadAllText(Path.Combine(run, RunLayout.LogName));
         Assert.Matches(@"(Loss|The test loss) became NaN|Gradients became NaN or infinite", log);
         Assert.Matches(@"at epoch \d+|after epoch \d+", log);
     }
@@ -265,7 +265,7 @@ public class HostileUserTests
     {
         using var dir = new TempDir();
         string run = TrainedRun(dir);
-        string configFile = Path.Combine(run, "config.json");
+        string configFile = Path.Combine(run, RunLayout.ConfigName);
         var config = JsonNode.Parse(File.ReadAllText(configFile))!;
         if (field == "options")
             config["options"] = JsonNode.Parse(value);
@@ -284,13 +284,13 @@ public class HostileUserTests
     {
         using var dir = new TempDir();
         string run = TrainedRun(dir);
-        string before = File.ReadAllText(Path.Combine(run, "metrics.csv"));
+        string before = File.ReadAllText(Path.Combine(run, RunLayout.MetricsName));
         // The resumed process's first metrics write is the trim to the checkpoint's epochs.
         var r = CliRunner.Run(dir.Path, _mnist.ResumeArgs(run, "--epochs", "3"), new Dictionary<string, string> { [FaultVariables.FailWrite] = "metrics:1" });
         AssertOneErrorLine(r, ExitCodes.Failed, "No space left on device");
         Assert.DoesNotContain(Directory.GetFiles(run), f => f.EndsWith(".tmp") || f.EndsWith(".rebuild") || f.EndsWith(".part"));
-        Assert.Equal(before, File.ReadAllText(Path.Combine(run, "metrics.csv")));
-        Assert.False(File.Exists(Path.Combine(run, "run.lock")));
+        Assert.Equal(before, File.ReadAllText(Path.Combine(run, RunLayout.MetricsName)));
+        Assert.False(File.Exists(Path.Combine(run, RunLayout.LockName)));
     }
 
     [Fact]

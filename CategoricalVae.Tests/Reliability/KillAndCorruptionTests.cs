@@ -15,7 +15,7 @@ public class KillAndCorruptionTests
 
     public KillAndCorruptionTests(RealMnist mnist) => _mnist = mnist;
 
-    static readonly string[] Small = ["--epochs", "3", "--train-limit", "1000", "--test-limit", "200", "--no-tensorboard"];
+    static readonly string[] Small = [.. SmallRun.Args(3, 1000, 200)];
 
     string[] Args(string runsDir, params string[] extra) => _mnist.Args(runsDir, extra);
 
@@ -60,15 +60,15 @@ public class KillAndCorruptionTests
             p.BeginOutputReadLine();
             p.BeginErrorReadLine();
             KillWhen(p, where == "during-epoch"
-                ? () => Directory.Exists(dir.File("killed")) && Directory.EnumerateFiles(dir.File("killed"), "reconstruction-train-2.png", SearchOption.AllDirectories).Any()
+                ? () => Directory.Exists(dir.File("killed")) && Directory.EnumerateFiles(dir.File("killed"), Path.GetFileName(new RunLayout("").TrainReconstruction(2)), SearchOption.AllDirectories).Any()
                 : () => { lock (output) return output.ToString().Contains(ScriptedFaults.PausedMarker); });
         }
         string run = RunFolder.Single(dir.File("killed"));
 
         // What a kill leaves: a loadable checkpoint of epoch 1 and only complete metrics rows.
-        var state = Checkpoint.Load(Path.Combine(run, "checkpoint.bin"));
+        var state = Checkpoint.Load(Path.Combine(run, RunLayout.CheckpointName));
         Assert.Equal(1, state.EpochsCompleted);
-        var metrics = MetricsCsv.ReadWithNotes(Path.Combine(run, "metrics.csv"));
+        var metrics = MetricsCsv.ReadWithNotes(Path.Combine(run, RunLayout.MetricsName));
         Assert.DoesNotContain(metrics.Notes, n => n.Contains("incomplete") || n.Contains("unreadable"));
         Assert.InRange(metrics.Rows.Count, 1, 2); // 2 when the kill landed between the metrics and checkpoint writes
         // A picture is whole or absent, never half written: every PNG ends with its IEND chunk.
@@ -89,7 +89,7 @@ public class KillAndCorruptionTests
         var r = CliRunner.Run(dir.Path, Args("killed", [.. Small[..1], "2", .. Small[2..]]));
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         string run = RunFolder.Single(dir.File("killed"));
-        string before = File.ReadAllText(Path.Combine(run, "config.json"));
+        string before = File.ReadAllText(Path.Combine(run, RunLayout.ConfigName));
         using (var p = CliRunner.Start(dir.Path, ResumeArgs(run, "--epochs", "3"), new Dictionary<string, string> { [FaultVariables.PauseInWrite] = "config" }))
         {
             var output = new System.Text.StringBuilder();
@@ -98,7 +98,7 @@ public class KillAndCorruptionTests
             p.BeginErrorReadLine();
             KillWhen(p, () => { lock (output) return output.ToString().Contains(ScriptedFaults.PausedMarker + "config"); });
         }
-        Assert.Equal(before, File.ReadAllText(Path.Combine(run, "config.json")));
+        Assert.Equal(before, File.ReadAllText(Path.Combine(run, RunLayout.ConfigName)));
         var resumed = CliRunner.Run(dir.Path, ResumeArgs(run, "--epochs", "3"));
         Assert.True(resumed.ExitCode == 0, resumed.Stdout + resumed.Stderr);
         Assert.Equal(expected, RunFolder.LossColumns(run));
@@ -111,7 +111,7 @@ public class KillAndCorruptionTests
         var expected = Uninterrupted(dir);
         var r = CliRunner.Run(dir.Path, Args("runs", [.. Small[..1], "2", .. Small[2..]]));
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
-        string run = RunFolder.Single(dir.File("runs")), metrics = Path.Combine(run, "metrics.csv");
+        string run = RunFolder.Single(dir.File("runs")), metrics = Path.Combine(run, RunLayout.MetricsName);
         string[] lines = File.ReadAllLines(metrics);
         lines[1] = lines[1].Replace(',', ';'); // epoch 1's row, between the header and epoch 2
         File.WriteAllLines(metrics, lines);
@@ -132,9 +132,9 @@ public class KillAndCorruptionTests
     public void A_damaged_checkpoint_is_refused_untouched_and_force_restarts_keeping_a_backup(string damage, string message)
     {
         using var dir = new TempDir();
-        var r = CliRunner.Run(dir.Path, Args("runs", "--epochs", "2", "--train-limit", "300", "--test-limit", "100", "--no-tensorboard"));
+        var r = CliRunner.Run(dir.Path, Args("runs", [.. SmallRun.Args(2, 300, 100)]));
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
-        string run = RunFolder.Single(dir.File("runs")), checkpoint = Path.Combine(run, "checkpoint.bin");
+        string run = RunFolder.Single(dir.File("runs")), checkpoint = Path.Combine(run, RunLayout.CheckpointName);
         byte[] original = File.ReadAllBytes(checkpoint);
         File.WriteAllBytes(checkpoint, damage == "truncated" ? original[..(original.Length / 3)] : RandomNumberGenerator.GetBytes(5000));
         string before = RunFolder.Fingerprint(run);
@@ -157,9 +157,9 @@ public class KillAndCorruptionTests
     public void A_half_written_metrics_line_is_refused_untouched_and_force_drops_it_keeping_a_copy()
     {
         using var dir = new TempDir();
-        var r = CliRunner.Run(dir.Path, Args("runs", "--epochs", "2", "--train-limit", "300", "--test-limit", "100", "--no-tensorboard"));
+        var r = CliRunner.Run(dir.Path, Args("runs", [.. SmallRun.Args(2, 300, 100)]));
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
-        string run = RunFolder.Single(dir.File("runs")), metrics = Path.Combine(run, "metrics.csv");
+        string run = RunFolder.Single(dir.File("runs")), metrics = Path.Combine(run, RunLayout.MetricsName);
         File.AppendAllText(metrics, "3,9,0.9,12");
         string before = RunFolder.Fingerprint(run);
 
@@ -178,9 +178,9 @@ public class KillAndCorruptionTests
     public void Repeated_or_out_of_order_rows_are_refused_and_a_second_repair_keeps_the_first_ones_copies()
     {
         using var dir = new TempDir();
-        var r = CliRunner.Run(dir.Path, Args("runs", "--epochs", "2", "--train-limit", "300", "--test-limit", "100", "--no-tensorboard"));
+        var r = CliRunner.Run(dir.Path, Args("runs", [.. SmallRun.Args(2, 300, 100)]));
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
-        string run = RunFolder.Single(dir.File("runs")), metrics = Path.Combine(run, "metrics.csv");
+        string run = RunFolder.Single(dir.File("runs")), metrics = Path.Combine(run, RunLayout.MetricsName);
         var lines = File.ReadAllLines(metrics);
         File.WriteAllLines(metrics, [lines[0], lines[1], lines[1], lines[2]]); // epochs 1, 1, 2
         string before = RunFolder.Fingerprint(run);
@@ -221,9 +221,9 @@ public class KillAndCorruptionTests
         Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         string run = RunFolder.Single(dir.File("runs"));
         if (checkpointEpochs < 0)
-            Assert.False(File.Exists(Path.Combine(run, "checkpoint.bin")));
+            Assert.False(File.Exists(Path.Combine(run, RunLayout.CheckpointName)));
         else
-            Assert.Equal(checkpointEpochs, Checkpoint.Load(Path.Combine(run, "checkpoint.bin")).EpochsCompleted);
+            Assert.Equal(checkpointEpochs, Checkpoint.Load(Path.Combine(run, RunLayout.CheckpointName)).EpochsCompleted);
         Assert.Empty(Directory.GetFiles(run, "*.tmp"));
         Assert.False(File.Exists(Path.Combine(run, RunLayout.LockName)));
         var resumed = CliRunner.Run(dir.Path, ResumeArgs(run));
@@ -240,11 +240,11 @@ public class KillAndCorruptionTests
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         string run = RunFolder.Single(dir.File("runs"));
         Assert.Contains("Could not write reconstruction-train-2.png: No space left on device", r.Stdout);
-        Assert.Contains("Could not write reconstruction-train-2.png", File.ReadAllText(Path.Combine(run, "train.log")));
-        Assert.False(File.Exists(Path.Combine(run, "reconstruction-train-2.png")));
-        Assert.True(File.Exists(Path.Combine(run, "reconstruction-train-3.png")));
+        Assert.Contains($"Could not write {Path.GetFileName(new RunLayout("").TrainReconstruction(2))}", File.ReadAllText(Path.Combine(run, RunLayout.LogName)));
+        Assert.False(File.Exists(new RunLayout(run).TrainReconstruction(2)));
+        Assert.True(File.Exists(new RunLayout(run).TrainReconstruction(3)));
         Assert.Equal(3, RunFolder.Rows(run).Count);
-        Assert.Equal(3, Checkpoint.Load(Path.Combine(run, "checkpoint.bin")).EpochsCompleted);
+        Assert.Equal(3, Checkpoint.Load(Path.Combine(run, RunLayout.CheckpointName)).EpochsCompleted);
         Assert.Empty(Directory.GetFiles(run, "*.tmp"));
     }
 
@@ -253,7 +253,7 @@ public class KillAndCorruptionTests
     {
         using var dir = new TempDir();
         File.WriteAllText(dir.File("runs"), "not a folder");
-        var r = CliRunner.Run(dir.Path, Args("runs", "--epochs", "1", "--train-limit", "100", "--test-limit", "100"));
+        var r = CliRunner.Run(dir.Path, Args("runs", [.. SmallRun.Args(1, 100, 100, tensorBoard: true)]));
         Assert.Equal(1, r.ExitCode);
         Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("Cannot create the runs folder", r.Stderr);
@@ -264,12 +264,12 @@ public class KillAndCorruptionTests
     public void NaN_gradients_stop_the_run_before_the_update_and_keep_the_last_good_checkpoint()
     {
         using var dir = new TempDir();
-        var r = CliRunner.Run(dir.Path, Args("runs", "--epochs", "3", "--train-limit", "300", "--test-limit", "100", "--no-tensorboard"),
+        var r = CliRunner.Run(dir.Path, Args("runs", [.. SmallRun.Args(3, 300, 100)]),
             new Dictionary<string, string> { [FaultVariables.NanGradientAtStep] = "5" });
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("Gradients became NaN or infinite at epoch 2, batch 2 (global step 5)", r.Stdout);
         string run = RunFolder.Single(dir.File("runs"));
-        Assert.Equal(1, Checkpoint.Load(Path.Combine(run, "checkpoint.bin")).EpochsCompleted);
+        Assert.Equal(1, Checkpoint.Load(Path.Combine(run, RunLayout.CheckpointName)).EpochsCompleted);
         Assert.Single(RunFolder.Rows(run));
     }
 
@@ -277,30 +277,30 @@ public class KillAndCorruptionTests
     public void A_second_process_resuming_a_run_in_use_is_refused_and_a_dead_owners_lock_is_taken_over()
     {
         using var dir = new TempDir();
-        var first = CliRunner.Run(dir.Path, Args("runs", "--epochs", "1", "--train-limit", "300", "--test-limit", "100", "--no-tensorboard"));
+        var first = CliRunner.Run(dir.Path, Args("runs", [.. SmallRun.Args(1, 300, 100)]));
         Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
         string run = RunFolder.Single(dir.File("runs"));
 
-        using var owner = CliRunner.Start(dir.Path, ResumeArgs(run, "--epochs", "1000", "--train-limit", "300", "--test-limit", "100"));
+        using var owner = CliRunner.Start(dir.Path, ResumeArgs(run, [.. SmallRun.Args(1000, 300, 100, tensorBoard: true)]));
         owner.BeginOutputReadLine();
         owner.BeginErrorReadLine();
         var clock = Stopwatch.StartNew();
-        while (!File.Exists(Path.Combine(run, "reconstruction-train-2.png")))
+        while (!File.Exists(new RunLayout(run).TrainReconstruction(2)))
         {
             Assert.False(owner.HasExited, "the owner ended early");
             Assert.True(clock.Elapsed < TimeSpan.FromMinutes(3));
             Thread.Sleep(10);
         }
-        var second = CliRunner.Run(dir.Path, ResumeArgs(run, "--epochs", "1000", "--train-limit", "300", "--test-limit", "100"));
+        var second = CliRunner.Run(dir.Path, ResumeArgs(run, [.. SmallRun.Args(1000, 300, 100, tensorBoard: true)]));
         Assert.Equal(2, second.ExitCode);
         Assert.Contains($"is in use by process {owner.Id}", second.Stderr);
 
         owner.Kill(entireProcessTree: true); // SIGKILL: the lock file stays behind, naming a dead pid
         owner.WaitForExit();
         Assert.True(File.Exists(Path.Combine(run, RunLayout.LockName)));
-        int done = Checkpoint.Load(Path.Combine(run, "checkpoint.bin")).EpochsCompleted;
-        var after = CliRunner.Run(dir.Path, ResumeArgs(run, "--epochs", (done + 1).ToString(), "--train-limit", "300", "--test-limit", "100"));
+        int done = Checkpoint.Load(Path.Combine(run, RunLayout.CheckpointName)).EpochsCompleted;
+        var after = CliRunner.Run(dir.Path, ResumeArgs(run, ["--epochs", (done + 1).ToString(), .. SmallRun.Args(null, 300, 100, tensorBoard: true)]));
         Assert.True(after.ExitCode == 0, after.Stdout + after.Stderr);
-        Assert.Equal(done + 1, Checkpoint.Load(Path.Combine(run, "checkpoint.bin")).EpochsCompleted);
+        Assert.Equal(done + 1, Checkpoint.Load(Path.Combine(run, RunLayout.CheckpointName)).EpochsCompleted);
     }
 }

@@ -28,7 +28,7 @@ public class MemoryTests
         // add up over a night, are caught exactly by counting live tensors (RunLauncherTests.No_tensor_outlives_…).
         int[] steps = [350, 400, 450, 500, 550, 600];
         var r = CliRunner.Run(dir.Path,
-            _mnist.Args("runs", "--epochs", "2", "--train-limit", "30000", "--test-limit", "100", "--no-tensorboard"),
+            _mnist.Args("runs", [.. SmallRun.Args(2, 30000, 100)]),
             new Dictionary<string, string> { [FaultVariables.LogRssAtSteps] = string.Join(",", steps) });
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         var rss = Regex.Matches(r.Stdout, @"RSS after step (\d+): (\d+) kB")

@@ -14,9 +14,9 @@ public class CompareTableTests
     static void WriteRun(string folder, bool hard, params EpochMetrics[] rows)
     {
         Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "config.json"), $"{{\"options\": {{\"hard\": {(hard ? "true" : "false")}}}}}");
+        File.WriteAllText(Path.Combine(folder, RunLayout.ConfigName), $"{{\"options\": {{\"hard\": {(hard ? "true" : "false")}}}}}");
         foreach (var row in rows)
-            MetricsCsv.Append(Path.Combine(folder, "metrics.csv"), row, AtomicWriter.Plain);
+            MetricsCsv.Append(Path.Combine(folder, RunLayout.MetricsName), row, AtomicWriter.Plain);
     }
 
     [Fact]

@@ -13,8 +13,8 @@ public class MetricsCsvTests
     public void A_file_of_the_first_version_with_eleven_columns_reads_with_NaN_perplexity_and_minus_one_dead()
     {
         using var dir = new TempDir();
-        File.WriteAllText(dir.File("metrics.csv"), Eleven + "\n1,600,0.98,199.1,196.5,2.6,179.2,174.3,4.9,9.276,6468.6\n");
-        var file = MetricsCsv.ReadWithNotes(dir.File("metrics.csv"));
+        File.WriteAllText(dir.File(RunLayout.MetricsName), Eleven + "\n1,600,0.98,199.1,196.5,2.6,179.2,174.3,4.9,9.276,6468.6\n");
+        var file = MetricsCsv.ReadWithNotes(dir.File(RunLayout.MetricsName));
         Assert.False(file.Damaged);
         var row = Assert.Single(file.Rows);
         Assert.Equal((1, 600L, 179.2), (row.Epoch, row.GlobalStep, row.TestLoss));
@@ -26,12 +26,12 @@ public class MetricsCsvTests
     public void Appending_to_a_file_of_an_older_version_rewrites_it_under_todays_header()
     {
         using var dir = new TempDir();
-        File.WriteAllText(dir.File("metrics.csv"), Eleven + "\n1,600,0.98,199.1,196.5,2.6,179.2,174.3,4.9,9.276,6468.6\n");
+        File.WriteAllText(dir.File(RunLayout.MetricsName), Eleven + "\n1,600,0.98,199.1,196.5,2.6,179.2,174.3,4.9,9.276,6468.6\n");
         var next = new EpochMetrics(2, 1200, 0.97, 160, 150, 10, 150, 141, 9, 9.3, 6400, 9.1, 1, 12);
-        MetricsCsv.Append(dir.File("metrics.csv"), next, AtomicWriter.Plain);
-        var file = MetricsCsv.ReadWithNotes(dir.File("metrics.csv"));
+        MetricsCsv.Append(dir.File(RunLayout.MetricsName), next, AtomicWriter.Plain);
+        var file = MetricsCsv.ReadWithNotes(dir.File(RunLayout.MetricsName));
         Assert.False(file.Damaged);
-        Assert.Equal(MetricsCsv.Header, File.ReadLines(dir.File("metrics.csv")).First());
+        Assert.Equal(MetricsCsv.Header, File.ReadLines(dir.File(RunLayout.MetricsName)).First());
         Assert.Equal([-1, 12], file.Rows.Select(r => r.ActiveLatents));
         Assert.Equal(next, file.Rows[1]);
     }
@@ -40,11 +40,11 @@ public class MetricsCsvTests
     public void A_malformed_line_in_the_middle_is_named_and_the_lines_around_it_still_read()
     {
         using var dir = new TempDir();
-        File.WriteAllText(dir.File("metrics.csv"), MetricsCsv.Header + "\n" +
+        File.WriteAllText(dir.File(RunLayout.MetricsName), MetricsCsv.Header + "\n" +
             "1,600,0.98,199.1,196.5,2.6,179.2,174.3,4.9,9.2,6468.6,9.5,0,12\n" +
             "2,1200,0.97;oops\n" +
             "3,1800,0.96,150.1,140.5,9.6,149.2,140.3,8.9,9.2,6468.6,9.5,0,12\n");
-        var file = MetricsCsv.ReadWithNotes(dir.File("metrics.csv"));
+        var file = MetricsCsv.ReadWithNotes(dir.File(RunLayout.MetricsName));
         Assert.True(file.Damaged);
         Assert.Equal(["line 3 unreadable"], file.Notes);
         Assert.Equal([1, 3], file.Rows.Select(r => r.Epoch));

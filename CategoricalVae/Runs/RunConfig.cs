@@ -73,12 +73,12 @@ public sealed record RunConfig
         return config;
     }
 
-    /// <summary>The commit of the git checkout around <paramref name="startDir"/>, read from .git without running
-    /// git. A .git file (a worktree or a submodule) names the real git folder; a worktree's branches live in the
-    /// main repository's, which its "commondir" file names.</summary>
     /// <summary>The commit of the program running now: of the checkout it was built in, else of the working directory's.</summary>
     public static string? CurrentGitCommit() => FindGitCommit(AppContext.BaseDirectory) ?? FindGitCommit(Environment.CurrentDirectory);
 
+    /// <summary>The commit of the git checkout around <paramref name="startDir"/>, read from .git without running
+    /// git. A .git file (a worktree or a submodule) names the real git folder; a worktree's branches live in the
+    /// main repository's, which its "commondir" file names.</summary>
     public static string? FindGitCommit(string startDir)
     {
         try

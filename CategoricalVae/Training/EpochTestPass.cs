@@ -25,7 +25,7 @@ public sealed class EpochTestPass(IVaePass pass, MnistDataset test, int batchSiz
     }
 
     /// <summary>Test images (with their reconstructions) kept for the epoch's pictures.</summary>
-    public const int PictureImages = 8;
+    public const int TestPictureImages = 8;
 
     public Result Run(int epoch, double temperature)
     {
@@ -46,7 +46,7 @@ public sealed class EpochTestPass(IVaePass pass, MnistDataset test, int batchSiz
             latents.Add(pass.Posterior);
             if (offset == 0)
             {
-                long n = Math.Min(PictureImages, length);
+                long n = Math.Min(TestPictureImages, length);
                 originals = x.narrow(0, 0, n).cpu().clone().DetachFromDisposeScope();
                 reconstructions = pass.Reconstruction.narrow(0, 0, n).cpu().clone().DetachFromDisposeScope();
             }

@@ -7,7 +7,7 @@ using CategoricalVae.Model.Estimators;
 namespace CategoricalVae.Model.Kernels;
 
 /// <summary>
-/// The larger element-wise passes of <see cref="FusedVae"/> (the latent block forward and backward, the output block)
+/// The larger element-wise passes of <see cref="Fused.FusedPass"/> (the latent block forward and backward, the output block)
 /// in pieces of a few rows of the batch, which both threads of libtorch's OpenMP team take in turn
 /// (<see cref="OpenMpTeam"/>). The pieces are fixed, and each one's sum is kept apart and the sums added in piece
 /// order, so the results never depend on the number of threads or on which thread ran which piece.

@@ -3,7 +3,7 @@ using CategoricalVae.Native;
 namespace CategoricalVae.Model.Kernels;
 
 /// <summary>
-/// The element-wise passes of one chunk of <see cref="DiscreteBound"/>'s samples, split over the images (or rows) on
+/// The element-wise passes of one chunk of <see cref="Fused.FusedDiscreteBound"/>'s samples, split over the images (or rows) on
 /// libtorch's OpenMP team, which runs the decoder's products between them: the one-hot samples, the two hidden
 /// layers' bias and ReLU, and the Bernoulli log-likelihoods. Every piece writes only its own images' or rows' part
 /// of the arrays, so the results do not depend on how the pieces are shared out.

@@ -5,7 +5,7 @@ namespace CategoricalVae.Model.Kernels;
 /// <summary>
 /// The element-wise work around a linear layer's matrix product, one pass each over row-major [rows, cols]
 /// float arrays: bias and ReLU forward, and backward the ReLU mask with the bias gradient (the column sum). Every
-/// pass also returns the largest magnitude it saw (∞ for NaN), from which <see cref="GradientBound"/> proves the
+/// pass also returns the largest magnitude it saw (∞ for NaN), from which <see cref="Fused.FusedPass.Backward"/> proves the
 /// weight gradients finite without reading them.
 /// </summary>
 internal static unsafe class DenseKernel
