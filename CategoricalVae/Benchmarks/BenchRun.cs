@@ -21,7 +21,9 @@ public static class BenchRun
 
     /// <param name="launcher">Makes the launcher that trains on the bench's data.</param>
     /// <param name="startupOrigin">When start-up began: the process's start, moved on by checks a run does not make.</param>
-    public static BenchReport Measure(Settings s, Reference? reference, Func<MnistData, RunLauncher> launcher, DateTime startupOrigin)
+    /// <param name="stop">Ctrl+C or SIGTERM: the measurement ends with <see cref="OperationCanceledException"/> at the next
+    /// step (training) or between phases.</param>
+    public static BenchReport Measure(Settings s, Reference? reference, Func<MnistData, RunLauncher> launcher, DateTime startupOrigin, StopSignal stop)
     {
         string runs = Path.Combine(Path.GetTempPath(), "categoricalvae-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var options = TrainOptions.Defaults with
@@ -35,8 +37,9 @@ public static class BenchRun
         var timer = new EpochTimer(options, s.Steps);
         try
         {
-            using var stop = new StopSignal();
-            launcher(data).Start(options, stop, new ObserverList(timer, new FirstStepClock(startupOrigin, timer)));
+            var trained = launcher(data).Start(options, stop, new ObserverList(timer, new FirstStepClock(startupOrigin, timer)));
+            if (trained.Outcome == TrainingOutcome.Interrupted || stop.Requested)
+                throw new OperationCanceledException();
         }
         finally
         {
@@ -46,13 +49,13 @@ public static class BenchRun
 
         var report = timer.Report(options, s.Steps, s.Repeats, s.Hard, source, data.Test.Count,
             StepBreakdown.Measure(options.BatchSize, options.LatentDim, options.Categories, s.Hard, s.Steps));
+        if (stop.Requested)
+            throw new OperationCanceledException();
         if (reference == null)
             return report;
         Console.WriteLine($"Timing the PyTorch original at 1 and {Environment.ProcessorCount} threads …");
-        return report with
-        {
-            Pytorch = PytorchReference.Measure(reference.Python, reference.Script, Path.GetFullPath(s.DataDir), s.Steps, s.Repeats, s.Hard,
-                new[] { 1, Environment.ProcessorCount }.Distinct(), OpenMpSpin.Settings),
-        };
+        var pytorch = PytorchReference.Measure(reference.Python, reference.Script, Path.GetFullPath(s.DataDir), s.Steps, s.Repeats, s.Hard,
+            new[] { 1, Environment.ProcessorCount }.Distinct(), OpenMpSpin.Settings);
+        return stop.Requested ? throw new OperationCanceledException() : report with { Pytorch = pytorch };
     }
 }

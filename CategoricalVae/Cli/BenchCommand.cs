@@ -48,6 +48,9 @@ public static class BenchCommand
 
     static int Run(int steps, int repeats, int threads, int evalSize, bool hard, string dataDir, string? jsonPath, string? python, CliServices services)
     {
+        // Listening from the first moment: a stop during the checks or the timing ends with 130 and writes nothing.
+        using var stop = StopSignal.ListenToConsole();
+        var json = jsonPath == null ? null : OutputPath.Check("--json", jsonPath);
         string? script = null;
         // Start-up is the app's own: the seconds spent here asking Python to import torch are not counted.
         var pytorchCheck = new Stopwatch();
@@ -65,17 +68,24 @@ public static class BenchCommand
         if (evalSize is < 1 or > TestImages) throw UserFacingException.Refused($"--eval-size must be between 1 and {TestImages}, the MNIST test set (got {evalSize}).");
         if (SessionOptions.Problem(threads, "cpu") is { } problem) throw UserFacingException.Refused(problem);
         DateTime processStart = Process.GetCurrentProcess().StartTime;
-        CliServices.LoadTorch(Path.GetTempPath(), "cpu");
+        CliServices.LoadTorch("cpu");
         torch.set_num_threads(threads);
-        var report = BenchRun.Measure(new BenchRun.Settings(steps, repeats, threads, evalSize, hard, dataDir),
-            script != null ? new BenchRun.Reference(python!, script) : null,
-            data => services.Launcher(data, ConsoleOutput.None), processStart + pytorchCheck.Elapsed);
-        Console.Write(report.ToTable());
-        if (jsonPath != null)
+        Console.WriteLine($"Timing {repeats} epochs of {steps} steps after a warm-up epoch, then evaluation and artifacts …");
+        BenchReport report;
+        try
         {
-            AtomicWriter.Plain.WriteText(jsonPath, JsonSerializer.Serialize(report, RunConfig.Json));
-            Console.WriteLine($"Wrote {Path.GetFullPath(jsonPath)}");
+            report = BenchRun.Measure(new BenchRun.Settings(steps, repeats, threads, evalSize, hard, dataDir),
+                script != null ? new BenchRun.Reference(python!, script) : null,
+                data => services.Launcher(data, ConsoleOutput.None), processStart + pytorchCheck.Elapsed, stop);
         }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("bench stopped by request; nothing written.");
+            return ExitCodes.Interrupted;
+        }
+        Console.Write(report.ToTable());
+        if (json != null)
+            ResultFile.ThrowIfAny(ResultFile.SaveText(json, JsonSerializer.Serialize(report, RunConfig.Json), services.Writer));
         return ExitCodes.Success;
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CategoricalVae.Common;
+using CategoricalVae.Training;
 
 namespace CategoricalVae.Cli;
 
@@ -11,7 +12,7 @@ public static class CliApp
     {
         var root = new RootCommand("Categorical VAE (Gumbel-Softmax) on MNIST. Without a subcommand: train one run into --runs-dir.");
         TrainCommand.Configure(root, services);
-        root.Subcommands.Add(CompareCommand.Create());
+        root.Subcommands.Add(CompareCommand.Create(services));
         root.Subcommands.Add(EvaluateCommand.Create(services));
         root.Subcommands.Add(SweepCommand.Create(services));
         root.Subcommands.Add(GradVarCommand.Create(services));
@@ -27,6 +28,13 @@ public static class CliApp
             // An error about an option says more than the stray word it leaves behind (--epochs --runs-dir X).
             var error = parsed.Errors.FirstOrDefault(e => e.SymbolResult is System.CommandLine.Parsing.OptionResult) ?? parsed.Errors[0];
             Console.Error.WriteLine($"error: {ParseErrorText.Describe(error)} (see --help)");
+            return ExitCodes.Refused;
+        }
+        // Once, before any command starts: --device cuda on a build without CUDA (no folder made, no library loaded).
+        if (parsed.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--device") is Option<string> device
+            && DeviceChoice.Problem(parsed.GetValue(device) ?? "") is { } deviceProblem)
+        {
+            Console.Error.WriteLine($"error: {deviceProblem}");
             return ExitCodes.Refused;
         }
         try

@@ -24,12 +24,13 @@ public sealed class CliServices(IFaultPlan faults, IReadOnlyList<ITrainingObserv
     /// <summary>A launcher that trains on <paramref name="data"/> whatever the options' data folder.</summary>
     public RunLauncher Launcher(MnistData data, ConsoleOutput console) => new(_ => data, faults, decorate) { Console = console };
 
-    /// <summary>Loads libtorch (one line naming the loader's reason if it cannot) before the first tensor is made.</summary>
-    public static void LoadTorch(string traceDirectory, string device) => TorchRuntime.EnsureLoaded(traceDirectory, device == "cuda");
+    /// <summary>Loads libtorch (one line naming the loader's reason if it cannot) before the first tensor is made. The
+    /// loader's full trace goes to the temp folder: never into a run folder, nor a runs folder it would create.</summary>
+    public static void LoadTorch(string device) => TorchRuntime.EnsureLoaded(Path.GetTempPath(), device == "cuda");
 
     MnistData LoadForRun(TrainOptions options)
     {
-        LoadTorch(options.RunsDir, options.Device);
+        LoadTorch(options.Device);
         return Data(options.DataDir, options.Offline);
     }
 

@@ -4,13 +4,14 @@ using CategoricalVae.Common;
 using CategoricalVae.Imaging;
 using CategoricalVae.Runs;
 using CategoricalVae.Sweeps;
+using CategoricalVae.Training;
 
 namespace CategoricalVae.Cli;
 
 /// <summary>`compare [run dirs…]`: a table of runs, a picture of one metric per epoch, optionally a CSV.</summary>
 public static class CompareCommand
 {
-    public static Command Create()
+    public static Command Create(CliServices services)
     {
         var runs = new Argument<string[]>("runs") { Description = "Run folders to compare (default: every run under --runs-dir)", Arity = ArgumentArity.ZeroOrMore };
         var runsDir = OptionValues.Text("--runs-dir", "Folder holding the runs", "folder");
@@ -26,20 +27,25 @@ public static class CompareCommand
         var command = new Command("compare", "Compare runs: a table sorted by best test loss, and compare.png") { runs, runsDir, metric, sort, output, csv, members };
         command.SetAction(parse => Run(
             parse.GetValue(runs) ?? [], parse.GetValue(runsDir)!, parse.GetValue(metric)!, parse.GetValue(sort)!,
-            parse.GetValue(output), parse.GetValue(csv), parse.GetValue(members)));
+            parse.GetValue(output), parse.GetValue(csv), parse.GetValue(members), services.Writer));
         return command;
     }
 
-    static int Run(string[] folders, string runsDir, string metricName, string sort, string? output, string? csv, bool listMembers)
+    static int Run(string[] folders, string runsDir, string metricName, string sort, string? output, string? csv, bool listMembers, AtomicWriter writer)
     {
+        // Listening from the first moment: a stop while thousands of runs are read ends with 130 and writes nothing.
+        using var stop = StopSignal.ListenToConsole();
         CompareMetricExtensions.TryParse(metricName, out CompareMetric metric);
+        if (string.IsNullOrWhiteSpace(runsDir))
+            throw UserFacingException.Refused("--runs-dir must name a folder.");
+        var csvFile = csv == null ? null : OutputPath.Check("--csv", csv);
         if (folders.Length == 1 && Directory.Exists(folders[0]) && SweepFile.IsSweep(folders[0]))
         {
-            var sweep = SweepFile.Load(folders[0]);
+            var sweep = CheckedSweep.Open(folders[0], new TrainArguments(new TrainOptionSet()));
             if (!listMembers)
-                return CompareSweep(folders[0], sweep, metric, output, csv);
-            folders = sweep.Members.Select(m => Path.Combine(folders[0], m.Folder)).Where(Directory.Exists).ToArray();
-            output ??= Path.Combine(folders.Length > 0 ? Path.GetDirectoryName(folders[0])! : runsDir, "compare-members.png");
+                return CompareSweep(sweep, metric, Picture(output, Path.Combine(folders[0], "compare.png"), csvFile), csvFile, stop, writer);
+            folders = sweep.Sweep.Members.Select(sweep.MemberFolder).Where(Directory.Exists).ToArray();
+            output ??= Path.Combine(sweep.Folder, "compare-members.png");
         }
         else if (listMembers)
         {
@@ -48,20 +54,35 @@ public static class CompareCommand
         if (folders.Length == 0)
         {
             if (!Directory.Exists(runsDir))
-                throw UserFacingException.Refused($"{runsDir} does not exist; name run folders or point --runs-dir at them.");
+                throw UserFacingException.Refused($"--runs-dir {runsDir} does not exist; name run folders or point --runs-dir at them.");
             folders = Directory.GetDirectories(runsDir).Order(StringComparer.Ordinal).ToArray();
         }
         else if (folders.FirstOrDefault(f => !Directory.Exists(f)) is { } missing)
         {
             throw UserFacingException.Refused(missing.StartsWith('-')
                 ? $"compare has no option {missing} (see compare --help)."
-                : $"{missing} is not a folder.");
+                : $"'{missing}' is not a folder.");
         }
+        var picture = Picture(output, Path.Combine(runsDir, "compare.png"), csvFile);
 
+        if (folders.Length > ManyRuns)
+            Console.Error.WriteLine($"Reading {folders.Length} folders …");
         var summaries = new List<RunSummary>();
         foreach (string folder in folders)
         {
-            RunSummary? summary = RunSummary.Load(folder);
+            if (stop.Requested)
+                return Stopped();
+            RunSummary? summary;
+            try
+            {
+                summary = RunSummary.Load(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // One run that cannot be read is a note, never the end of the comparison.
+                Console.Error.WriteLine($"note: skipped {folder}: cannot be read ({e.Message.Split('\n')[0].Trim()})");
+                continue;
+            }
             if (summary == null && SweepFile.IsSweep(folder))
                 Console.Error.WriteLine($"note: skipped {folder}: a sweep; compare {folder} groups its members");
             else if (summary == null)
@@ -71,48 +92,57 @@ public static class CompareCommand
         }
         if (summaries.Count == 0)
             throw UserFacingException.Refused("No runs to compare.");
+        if (stop.Requested)
+            return Stopped();
 
         var table = new CompareTable(summaries, metric, sort);
         Console.Write(table.ToText());
-        string picture = output ?? Path.Combine(runsDir, "compare.png");
-        ComparePlot.Write(picture, table.Runs, metric, AtomicWriter.Plain);
-        Console.WriteLine($"Wrote {Path.GetFullPath(picture)}");
-        if (csv != null)
-        {
-            AtomicWriter.Plain.WriteText(csv, table.ToCsv());
-            Console.WriteLine($"Wrote {Path.GetFullPath(csv)}");
-        }
+        ResultFile.ThrowIfAny(
+            ResultFile.SavePicture(picture, ComparePlot.Png(table.Runs, metric), writer),
+            csvFile == null ? null : ResultFile.SaveText(csvFile, table.ToCsv(), writer));
         return ExitCodes.Success;
     }
 
-    static int CompareSweep(string dir, SweepFile sweep, CompareMetric metric, string? output, string? csv)
+    /// <summary>Folders above which reading them says so (on stderr, so the table stays clean).</summary>
+    const int ManyRuns = 200;
+
+    /// <summary>The picture's path, checked before the work: --out, or the default the command chose.</summary>
+    static OutputPath Picture(string? output, string defaultPath, OutputPath? csv)
     {
-        var groups = new List<SweepGroup>();
-        var missing = new List<string>();
-        foreach (var configuration in sweep.Members.GroupBy(m => m.Configuration))
+        var picture = OutputPath.Check(output != null ? "--out" : "the picture", output ?? defaultPath);
+        if (csv != null && csv.FullPath == picture.FullPath)
+            throw UserFacingException.Refused($"--csv and the picture are the same file ({csv.FullPath}); give --out or --csv another name.");
+        return picture;
+    }
+
+    static int Stopped()
+    {
+        Console.Error.WriteLine("compare stopped by request; nothing written.");
+        return ExitCodes.Interrupted;
+    }
+
+    static int CompareSweep(CheckedSweep sweep, CompareMetric metric, OutputPath picture, OutputPath? csv, StopSignal stop, AtomicWriter writer)
+    {
+        SweepComparison comparison;
+        try
         {
-            var runs = new List<RunSummary>();
-            foreach (var m in configuration)
-                if (sweep.CurrentStatus(dir, m) == MemberStatus.Done && RunSummary.Load(Path.Combine(dir, m.Folder)) is { } summary)
-                    runs.Add(summary);
-                else
-                    missing.Add(m.Folder);
-            groups.Add(new SweepGroup(configuration.Key, runs, metric));
+            comparison = SweepComparison.Of(sweep, metric, () => stop.Requested);
         }
-        var table = new SweepTable(groups, metric);
+        catch (OperationCanceledException)
+        {
+            return Stopped();
+        }
+        if (stop.Requested)
+            return Stopped();
+        foreach (string note in comparison.Notes)
+            Console.WriteLine($"note: {note}");
+        var table = new SweepTable(comparison.Groups, metric);
         Console.Write(table.ToText());
-        if (missing.Count > 0)
-            Console.WriteLine($"note: {missing.Count} of {sweep.Members.Count} members are not complete and are left out ({string.Join(", ", missing)}; sweep --resume {dir} finishes them).");
-        string picture = output ?? Path.Combine(dir, "compare.png");
         var bands = table.Groups.Where(g => g.Members.Any(m => m.Rows.Count > 0))
             .Select(g => new SweepPlot.Band($"{g.Configuration} (n={g.Seeds})", g.Curve())).ToList();
-        SweepPlot.Write(picture, bands, metric.ColumnName(), AtomicWriter.Plain);
-        Console.WriteLine($"Wrote {Path.GetFullPath(picture)}");
-        if (csv != null)
-        {
-            AtomicWriter.Plain.WriteText(csv, table.ToCsv());
-            Console.WriteLine($"Wrote {Path.GetFullPath(csv)}");
-        }
+        ResultFile.ThrowIfAny(
+            ResultFile.SavePicture(picture, SweepPlot.Png(bands, metric.ColumnName()), writer),
+            csv == null ? null : ResultFile.SaveText(csv, table.ToCsv(), writer));
         return ExitCodes.Success;
     }
 }

@@ -56,6 +56,8 @@ public static class EvaluateCommand
         if (r.TestLimit is < 1) throw UserFacingException.Refused($"--test-limit must be at least 1 (got {r.TestLimit}).");
         if (SessionOptions.Problem(r.Threads, r.Device) is { } problem) throw UserFacingException.Refused(problem);
         var run = TrainedRun.Open(r.Run, "evaluate", r.Checkpoint);
+        var output = OutputPath.Check(r.Output != null ? "--out" : "evaluate", r.Output ?? run.Layout.EvaluationFile,
+            ownOutput: run.Layout.EvaluationFile, inputs: [run.CheckpointFile]);
         TrainOptions trained = run.Options;
         var state = run.State!;
         Binarization binarize = r.Binarize ?? trained.Binarize;
@@ -66,7 +68,7 @@ public static class EvaluateCommand
         if (run.LiveTrainingWarning() is { } warning)
             Console.Error.WriteLine(warning);
 
-        CliServices.LoadTorch(r.Run, r.Device);
+        CliServices.LoadTorch(r.Device);
         torch.set_num_threads(r.Threads);
         var device = DeviceChoice.Resolve(r.Device);
         var clock = Stopwatch.StartNew();
@@ -130,15 +132,12 @@ public static class EvaluateCommand
             Seconds = clock.Elapsed.TotalSeconds,
             WrittenUtc = DateTime.UtcNow,
         };
-        string outputFile = r.Output ?? run.Layout.EvaluationFile;
-        AtomicWriter.Plain.WriteText(outputFile, report.ToJson());
-
         Console.WriteLine($"  discrete ELBO        {report.DiscreteElbo.Mean,10:F2} ± {report.DiscreteElbo.StandardError:F2} nats  (−ELBO {report.NegativeElbo:F2}; KL to prior {report.KlToPrior:F2})");
         Console.WriteLine($"  {$"IW bound (m={r.Samples})",-20} {report.ImportanceWeightedBound.Mean,10:F2} ± {report.ImportanceWeightedBound.StandardError:F2} nats  (NLL estimate {report.NegativeLogLikelihoodEstimate:F2})");
         Console.WriteLine($"  relaxed loss (τ {Trainer.TemperatureText(temperature)}) {report.Relaxed.Loss,8:F2}  (BCE {report.Relaxed.Bce:F2}, KL {report.Relaxed.Kl:F2}; training objective, not a bound)");
         if (binarize == Binarization.None)
             Console.WriteLine("  note: grey-level pixels: the reconstruction term is minus BCE, not a likelihood; use --binarize fixed for figures comparable with papers.");
-        Console.WriteLine($"Wrote {Path.GetFullPath(outputFile)} ({report.Seconds:F1} s)");
+        ResultFile.ThrowIfAny(ResultFile.SaveText(output, report.ToJson(), services.Writer, $" ({report.Seconds:F1} s)"));
         return ExitCodes.Success;
     }
 

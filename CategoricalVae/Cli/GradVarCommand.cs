@@ -55,11 +55,13 @@ public static class GradVarCommand
         if (SessionOptions.Problem(r.Threads, r.Device) is { } problem) throw UserFacingException.Refused(problem);
         var kinds = ParseEstimators(r.Estimators);
         var run = TrainedRun.Open(r.Run, "gradvar", r.Checkpoint);
+        var output = OutputPath.Check(r.Output != null ? "--out" : "gradvar", r.Output ?? run.Layout.GradientVarianceFile,
+            ownOutput: run.Layout.GradientVarianceFile, inputs: [run.CheckpointFile]);
         TrainOptions trained = run.Options;
         var state = run.State!;
         if (run.LiveTrainingWarning() is { } warning)
             Console.Error.WriteLine(warning);
-        CliServices.LoadTorch(r.Run, r.Device);
+        CliServices.LoadTorch(r.Device);
         torch.set_num_threads(r.Threads);
         var device = DeviceChoice.Resolve(r.Device);
         using var model = run.LoadModel(device);
@@ -80,7 +82,6 @@ public static class GradVarCommand
             return ExitCodes.Interrupted;
         }
         Console.Write(Table(result));
-        string outFile = r.Output ?? run.Layout.GradientVarianceFile;
         var report = new GradientVarianceReport
         {
             Run = run.Layout.Name, GitCommit = RunConfig.CurrentGitCommit(), Checkpoint = run.CheckpointName, EpochsCompleted = state.EpochsCompleted, GlobalStep = state.GlobalStep,
@@ -92,8 +93,7 @@ public static class GradVarCommand
                 DistanceToScoreFunctionMean = f.DistanceToScoreFunction, NoiseFloor = f.NoiseFloor,
             }).ToList(),
         };
-        services.Writer.WriteText(outFile, JsonSerializer.Serialize(report, RunConfig.Json));
-        Console.WriteLine($"Wrote {outFile}");
+        ResultFile.ThrowIfAny(ResultFile.SaveText(output, JsonSerializer.Serialize(report, RunConfig.Json), services.Writer));
         return ExitCodes.Success;
     }
 

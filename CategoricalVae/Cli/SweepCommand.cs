@@ -33,6 +33,8 @@ public static class SweepCommand
             command.Options.Add(b.Option);
         command.SetAction((parse, _) =>
         {
+            // Listening from the first moment: a stop while the plan is checked ends with 130 too.
+            using var stop = StopSignal.ListenToConsole();
             int jobCount = parse.GetValue(jobs);
             if (jobCount is < 1 or > TrainOptions.MaxThreads)
                 throw UserFacingException.Refused($"--jobs must be between 1 and {TrainOptions.MaxThreads} (got {jobCount}).");
@@ -43,13 +45,17 @@ public static class SweepCommand
                     throw UserFacingException.Refused("sweep --resume takes only --jobs and session options (--threads, --device, --data-dir, --offline); the grid and the rest are in sweep.json.");
                 var session = set.Given(parse).Where(b => b.Key != "threads").ToList();
                 return Task.FromResult(Resume(services, new TrainArguments(set), resumeDir, parse.GetResult(jobs) is { Implicit: false } ? jobCount : null, ThreadsGiven(parse, set),
-                    o => session.Aggregate(o, (acc, b) => b.ApplyGiven(parse, acc))));
+                    o => session.Aggregate(o, (acc, b) => b.ApplyGiven(parse, acc)), stop));
             }
             var arguments = new TrainArguments(set);
             var plan = SweepPlan.Build(arguments, arguments.Given(parse), parse.GetValue(vary) ?? [], parse.GetValue(seeds), jobCount);
-            return Task.FromResult(parse.GetValue(planOnly)
-                ? PlanOnly(services, plan, parse.GetValue(slurmLimit))
-                : Train(services, plan.Create(services.Writer), plan.Sweep, plan.OptionsOf));
+            if (stop.Requested)
+                return Task.FromResult(Stopped());
+            if (parse.GetValue(planOnly))
+                return Task.FromResult(PlanOnly(services, plan, parse.GetValue(slurmLimit)));
+            string dir = plan.Create(services.Writer);
+            using var held = LockFile.Take(new SweepLayout(dir).LockFile, dir, "sweep");
+            return Task.FromResult(Train(services, dir, plan.Sweep, plan.OptionsOf, stop));
         });
         return command;
     }
@@ -71,26 +77,35 @@ public static class SweepCommand
         return ExitCodes.Success;
     }
 
-    static int Resume(CliServices services, ITrainArguments arguments, string dir, int? jobs, int? threads, Func<TrainOptions, TrainOptions> sessionNow)
+    static int Resume(CliServices services, ITrainArguments arguments, string dir, int? jobs, int? threads, Func<TrainOptions, TrainOptions> sessionNow, StopSignal stop)
     {
-        if (!Directory.Exists(dir)) throw UserFacingException.Refused($"sweep --resume: {dir} is not a folder.");
+        if (string.IsNullOrWhiteSpace(dir) || !Directory.Exists(dir)) throw UserFacingException.Refused($"sweep --resume: '{dir}' is not a folder.");
         if (!SweepFile.IsSweep(dir)) throw UserFacingException.Refused($"sweep --resume: {dir} has no {SweepFile.FileName} (not a sweep folder).");
-        var sweep = SweepFile.Load(dir);
+        var checkedSweep = CheckedSweep.Open(dir, arguments);
+        int newJobs = jobs ?? checkedSweep.Sweep.Jobs;
+        int perMember = threads ?? (jobs != null ? SweepPlan.ThreadsFor(newJobs) : checkedSweep.Sweep.ThreadsPerMember);
+        var sweep = checkedSweep.Sweep with { Jobs = newJobs, ThreadsPerMember = perMember };
+        var options = sweep.Members.Zip(checkedSweep.Options).ToDictionary(p => p.First.Folder, p => sessionNow(p.Second) with { Threads = perMember });
+        foreach (var o in options.Values)
+            if ((o.Problem() ?? DeviceChoice.Problem(o.Device)) is { } problem)
+                throw UserFacingException.Refused($"sweep --resume: {problem}");
+        // One process trains a sweep at a time: the lock is claimed atomically, so of two resumes started together
+        // exactly one goes on, and the other is refused before it changes anything.
+        using var held = LockFile.Take(new SweepLayout(dir).LockFile, dir, "sweep");
         foreach (var m in sweep.Members)
-            if (RunDirectory.LiveOwner(Path.Combine(dir, m.Folder)) is { } owner)
+            if (RunDirectory.LiveOwner(checkedSweep.MemberFolder(m)) is { } owner)
                 throw UserFacingException.Refused($"sweep --resume: member {m.Folder} is being trained by {owner.Describe()}; wait for it or stop it first.");
-        int newJobs = jobs ?? sweep.Jobs;
-        int perMember = threads ?? (jobs != null ? SweepPlan.ThreadsFor(newJobs) : sweep.ThreadsPerMember);
-        sweep = sweep with { Jobs = newJobs, ThreadsPerMember = perMember };
-        TrainOptions OptionsOf(SweepMember m) => sessionNow(SweepPlan.Parse(arguments, m)) with { Threads = perMember };
-        foreach (var m in sweep.Members)
-            OptionsOf(m); // refuses a hand-broken sweep.json before anything runs
-        return Train(services, dir, sweep, OptionsOf);
+        return Train(services, dir, sweep, m => options[m.Folder], stop);
     }
 
-    static int Train(CliServices services, string dir, SweepFile sweep, Func<SweepMember, TrainOptions> optionsOf)
+    static int Stopped()
     {
-        using var stop = StopSignal.ListenToConsole();
+        Console.Error.WriteLine("sweep stopped by request before it started; nothing written.");
+        return ExitCodes.Interrupted;
+    }
+
+    static int Train(CliServices services, string dir, SweepFile sweep, Func<SweepMember, TrainOptions> optionsOf, StopSignal stop)
+    {
         Console.WriteLine($"Sweep {dir}: {sweep.Members.Count} members, {sweep.Jobs} at a time with {sweep.ThreadsPerMember} threads each");
         if (sweep.Jobs * sweep.ThreadsPerMember > Environment.ProcessorCount)
             Console.Error.WriteLine($"warning: {sweep.Jobs} members × {sweep.ThreadsPerMember} threads is more than the {Environment.ProcessorCount} cores; members will wait for each other (leave out --threads to split the cores).");

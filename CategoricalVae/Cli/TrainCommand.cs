@@ -36,7 +36,11 @@ public static class TrainCommand
             string? exactFolder = parse.GetValue(runDir);
             if (exactFolder != null && run != null)
                 throw UserFacingException.Refused("--run-dir names a new run; --resume continues an existing one. Give one of them.");
-            if (exactFolder != null && Directory.Exists(exactFolder))
+            if (exactFolder != null && (set["--name"].WasGiven(parse) || set["--runs-dir"].WasGiven(parse)))
+                throw UserFacingException.Refused("--run-dir names the run's folder itself; leave out --name and --runs-dir, which choose a folder under --runs-dir.");
+            if (exactFolder != null && string.IsNullOrWhiteSpace(exactFolder))
+                throw UserFacingException.Refused("--run-dir must name a folder.");
+            if (exactFolder != null && (Directory.Exists(exactFolder) || File.Exists(exactFolder)))
                 throw UserFacingException.Refused($"--run-dir: {exactFolder} already exists; continue it with --resume {exactFolder}.");
             RunResult result = run != null
                 ? launcher.Resume(run, saved => set.ForResume(parse, saved), parse.GetValue(force), stop, observer)

@@ -1,4 +1,3 @@
-using CategoricalVae.Common;
 using CategoricalVae.Runs;
 
 namespace CategoricalVae.Imaging;
@@ -8,9 +7,10 @@ public static class ComparePlot
 {
     public const int Width = 1000, Height = 600;
 
-    public static void Write(string path, IReadOnlyList<RunSummary> runs, CompareMetric metric, AtomicWriter writer) =>
-        EpochPlot.Write(path, $"{metric.ColumnName()} per epoch", $"{metric.ColumnName()} (nats per example)",
+    /// <summary>The picture as PNG bytes.</summary>
+    public static byte[] Png(IReadOnlyList<RunSummary> runs, CompareMetric metric) =>
+        EpochPlot.Png($"{metric.ColumnName()} per epoch", $"{metric.ColumnName()} (nats per example)",
             runs.Where(r => r.Rows.Count > 0).Select(r => new EpochPlot.Series(
                 r.Name, r.Rows.Select(m => (double)m.Epoch).ToArray(), r.Rows.Select(m => metric.Of(m)).ToArray())),
-            Width, Height, writer);
+            Width, Height);
 }

@@ -11,6 +11,15 @@ public static class SweepPlot
 
     public static void Write(string path, IReadOnlyList<Band> bands, string metricName, AtomicWriter writer)
     {
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory != null)
+            Directory.CreateDirectory(directory);
+        writer.Write(path, Png(bands, metricName));
+    }
+
+    /// <summary>The picture as PNG bytes.</summary>
+    public static byte[] Png(IReadOnlyList<Band> bands, string metricName)
+    {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         int i = 0;
@@ -30,9 +39,6 @@ public static class SweepPlot
         plot.YLabel($"{metricName} (nats per example)");
         plot.ShowLegend(Alignment.UpperRight);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory != null)
-            Directory.CreateDirectory(directory);
-        writer.Write(path, plot.GetImageBytes(ComparePlot.Width, ComparePlot.Height, ImageFormat.Png));
+        return plot.GetImageBytes(ComparePlot.Width, ComparePlot.Height, ImageFormat.Png);
     }
 }

@@ -26,6 +26,21 @@ public static class TorchRuntime
         }
     }
 
+    /// <summary>Whether this build carries libtorch's CUDA backend, told from the native files beside the app without
+    /// loading any: the CPU build (TorchSharp-cpu) has libtorch_cpu but no libtorch_cuda. Null when the native files
+    /// are not where a build puts them (then loading decides).</summary>
+    public static bool? BuildHasCuda
+    {
+        get
+        {
+            if (OperatingSystem.IsMacOS())
+                return false;
+            return NativeDirectory() is { } directory
+                ? File.Exists(Path.Combine(directory, OperatingSystem.IsWindows() ? "torch_cuda.dll" : "libtorch_cuda.so"))
+                : null;
+        }
+    }
+
     /// <summary>Throws <see cref="UserFacingException"/> with one line if the native backend cannot load.</summary>
     public static void EnsureLoaded(string traceDirectory, bool cuda = false)
     {

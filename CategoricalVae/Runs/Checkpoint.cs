@@ -40,8 +40,8 @@ public static class Checkpoint
     {
         try
         {
-            using var file = File.OpenRead(path);
-            if (file.Length < Magic.Length + 4 + HashLength)
+            using var file = RegularFile.OpenRead(path);
+            if (file == null || file.Length < Magic.Length + 4 + HashLength)
                 return null;
             file.Seek(-HashLength, SeekOrigin.End);
             byte[] hash = new byte[HashLength];
@@ -63,7 +63,7 @@ public static class Checkpoint
         {
             if (Directory.Exists(path))
                 throw UserFacingException.Refused($"{path}: is a folder, not a checkpoint.");
-            bytes = File.ReadAllBytes(path);
+            bytes = RegularFile.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

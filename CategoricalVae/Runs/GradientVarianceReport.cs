@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CategoricalVae.Common;
 
 namespace CategoricalVae.Runs;
 
@@ -28,7 +29,7 @@ public sealed record GradientVarianceReport
         try
         {
             if (!File.Exists(path)) return null;
-            var report = JsonSerializer.Deserialize<GradientVarianceReport>(File.ReadAllText(path), RunConfig.Json);
+            var report = JsonSerializer.Deserialize<GradientVarianceReport>(RegularFile.ReadAllText(path), RunConfig.Json);
             return report?.Estimators?.FirstOrDefault(r => r.Estimator == estimator)?.TotalVariance;
         }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)

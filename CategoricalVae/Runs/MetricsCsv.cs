@@ -58,7 +58,15 @@ public static class MetricsCsv
         var notes = new List<string>();
         if (!File.Exists(path))
             return new MetricsFile(rows, ["no metrics.csv"]);
-        string[] lines = File.ReadAllText(path).Split('\n');
+        string[] lines;
+        try
+        {
+            lines = RegularFile.ReadAllText(path).Split('\n');
+        }
+        catch (IOException e)
+        {
+            return new MetricsFile(rows, [$"unreadable: {e.Message}"], Damaged: true);
+        }
         if (lines.Length < 2 || lines[0].Trim().Length == 0)
             return new MetricsFile(rows, ["metrics.csv is empty"]);
 

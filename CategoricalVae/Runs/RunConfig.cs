@@ -46,7 +46,7 @@ public sealed record RunConfig
         RunConfig? config;
         try
         {
-            string text = File.ReadAllText(path);
+            string text = RegularFile.ReadAllText(path);
             if (System.Text.Json.Nodes.JsonNode.Parse(text) is System.Text.Json.Nodes.JsonObject root
                 && root["options"] is System.Text.Json.Nodes.JsonObject options
                 && AlwaysWritten.FirstOrDefault(key => !options.ContainsKey(key)) is { } missing)

@@ -10,7 +10,7 @@ namespace CategoricalVae.Runs;
 /// </summary>
 public sealed class RunDirectory : IDisposable
 {
-    FileStream? _lock;
+    LockFile? _lock;
 
     RunDirectory(string path, AtomicWriter writer)
     {
@@ -78,100 +78,19 @@ public sealed class RunDirectory : IDisposable
     }
 
     /// <summary>The owner named by a run folder's lock if that process is alive, else null.</summary>
-    public static RunLock? LiveOwner(string folder)
-    {
-        string lockPath = new RunLayout(folder).LockFile;
-        return File.Exists(lockPath) && ReadOwner(lockPath) is { } owner && owner.OwnerIsAlive() ? owner : null;
-    }
+    public static RunLock? LiveOwner(string folder) => LockFile.LiveOwner(new RunLayout(folder).LockFile);
 
     bool TryClaim()
     {
-        string lockPath = Layout.LockFile;
-        if (Directory.Exists(lockPath))
-            throw UserFacingException.Refused($"{lockPath} is a folder, not a lock file; remove it and try again.");
-        try
-        {
-            _lock = new FileStream(lockPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
-        }
-        catch (IOException) when (File.Exists(lockPath))
-        {
-            return false;
-        }
-        using var writer = new StreamWriter(_lock, leaveOpen: true);
-        writer.Write(RunLock.ForThisProcess().ToJson());
-        writer.Flush();
-        _lock.Flush(flushToDisk: true);
-        return true;
+        _lock = LockFile.TryClaim(Layout.LockFile);
+        return _lock != null;
     }
 
-    void TakeLock()
-    {
-        string lockPath = Layout.LockFile;
-        for (int attempt = 0; attempt < 3; attempt++)
-        {
-            if (TryClaim())
-                return;
-            RunLock? owner = ReadOwner(lockPath);
-            if (owner is { } o && o.OwnerIsAlive())
-                throw UserFacingException.Refused(
-                    $"{Path} is in use by {o.Describe()} (lock file {lockPath}). If no process is working on this run, delete {lockPath} and try again.");
-            // An unreadable lock that is seconds old is most likely being written by a process claiming it now.
-            if (owner == null && File.Exists(lockPath) && DateTime.UtcNow - File.GetLastWriteTimeUtc(lockPath) < TimeSpan.FromSeconds(5))
-                throw UserFacingException.Refused($"{Path} is being opened by another process (lock file {lockPath}); try again in a moment.");
-            // Stale: the owner is gone. Move it aside under a name of our own before removing it: of two processes taking
-            // over the same stale lock only one can move it, and the other then finds the winner's fresh lock.
-            string? judged = ReadText(lockPath);
-            string aside = $"{lockPath}.stale-{Environment.ProcessId}-{Guid.NewGuid():N}";
-            try { File.Move(lockPath, aside); }
-            catch (IOException) { continue; }
-            if (ReadText(aside) != judged)
-            {
-                // A fresh claim slipped in between reading and moving: give it back.
-                try { File.Move(aside, lockPath); }
-                catch (IOException) { }
-                continue;
-            }
-            try { File.Delete(aside); }
-            catch (IOException) { }
-        }
-        throw UserFacingException.Refused($"Cannot take the lock {lockPath}; if no process is working on this run, delete it and try again.");
-    }
-
-    static string? ReadText(string path)
-    {
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var reader = new StreamReader(stream);
-            return reader.ReadToEnd();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
-    static RunLock? ReadOwner(string lockPath)
-    {
-        try
-        {
-            using var stream = new FileStream(lockPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var reader = new StreamReader(stream);
-            return RunLock.Parse(reader.ReadToEnd());
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    void TakeLock() => _lock = LockFile.Take(Layout.LockFile, Path, "run");
 
     public void Dispose()
     {
-        if (_lock == null)
-            return;
-        _lock.Dispose();
+        _lock?.Dispose();
         _lock = null;
-        try { File.Delete(Layout.LockFile); }
-        catch (IOException) { }
     }
 }

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace CategoricalVae.Runs;
 
 /// <summary>
@@ -39,13 +41,53 @@ public sealed class RunLayout
 
     public const string KeptCheckpointPrefix = "checkpoint-epoch-";
 
-    public string TrainReconstruction(int epoch) => File($"reconstruction-train-{epoch}.png");
-    public string TestReconstruction(int epoch) => File($"reconstruction-test-{epoch}.png");
-    public string PriorSamples(int epoch) => File($"samples-{epoch}.png");
-    public string LatentUsage(int epoch) => File($"latent-usage-{epoch}.png");
-    public string Traversal(int epoch) => File($"traversal-{epoch}.png");
+    const string TrainReconstructionPrefix = "reconstruction-train-", TestReconstructionPrefix = "reconstruction-test-",
+        PriorSamplesPrefix = "samples-", LatentUsagePrefix = "latent-usage-", TraversalPrefix = "traversal-", PictureExtension = ".png";
+
+    public string TrainReconstruction(int epoch) => Picture(TrainReconstructionPrefix, epoch);
+    public string TestReconstruction(int epoch) => Picture(TestReconstructionPrefix, epoch);
+    public string PriorSamples(int epoch) => Picture(PriorSamplesPrefix, epoch);
+    public string LatentUsage(int epoch) => Picture(LatentUsagePrefix, epoch);
+    public string Traversal(int epoch) => Picture(TraversalPrefix, epoch);
 
     public static string Damaged(string path) => path + DamagedSuffix;
+
+    /// <summary>True when a run writes files of this name: every name above, an epoch's picture or kept checkpoint,
+    /// a TensorBoard event file, and their temp files and repair copies. A command's output may not take such a
+    /// name inside a run folder (<see cref="OutputPath"/>).</summary>
+    public static bool Owns(string fileName)
+    {
+        // The temp file of an atomic write, a stale lock moved aside, a repair's copy: named after the file they stand for.
+        string name = Regex.Replace(fileName, @"(\.tmp|\.stale-.*|\.damaged(-\d+)?)$", "", RegexOptions.CultureInvariant);
+        if (name != fileName)
+            return Owns(name);
+        return name is ConfigName or MetricsName or LogName or CheckpointName or LossPlotName or LockName or EvaluationName
+                   or LatentsName or GradientVarianceName
+               || name.StartsWith(TensorBoardPrefix, StringComparison.Ordinal)
+               || Numbered(name, KeptCheckpointPrefix, ".bin")
+               || new[] { TrainReconstructionPrefix, TestReconstructionPrefix, PriorSamplesPrefix, LatentUsagePrefix, TraversalPrefix }
+                   .Any(prefix => Numbered(name, prefix, PictureExtension));
+    }
+
+    static bool Numbered(string name, string prefix, string extension) =>
+        name.Length > prefix.Length + extension.Length && name.StartsWith(prefix, StringComparison.Ordinal) && name.EndsWith(extension, StringComparison.Ordinal)
+        && name[prefix.Length..^extension.Length].All(char.IsAsciiDigit);
+
+    /// <summary>The run folder <paramref name="folder"/> lies in (it or one of the folders above it), or null.</summary>
+    public static string? EnclosingRun(string folder)
+    {
+        for (var dir = new DirectoryInfo(Path.GetFullPath(folder)); dir != null; dir = dir.Parent)
+            if (new RunLayout(dir.FullName).HoldsRun)
+                return dir.FullName;
+        return null;
+    }
+
+    /// <summary>True when the folder is a run's: its lock, or its config.json beside metrics or a checkpoint (a
+    /// config.json alone is too common a name to say so).</summary>
+    public bool HoldsRun => System.IO.File.Exists(LockFile)
+                            || (System.IO.File.Exists(ConfigFile) && (System.IO.File.Exists(MetricsFile) || System.IO.File.Exists(CheckpointFile)));
+
+    string Picture(string prefix, int epoch) => File($"{prefix}{epoch}{PictureExtension}");
 
     /// <summary>True when the folder holds anything a run writes first.</summary>
     public bool LooksLikeRun => System.IO.File.Exists(ConfigFile) || System.IO.File.Exists(MetricsFile) || System.IO.File.Exists(CheckpointFile);

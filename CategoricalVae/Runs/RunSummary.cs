@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CategoricalVae.Common;
 
 namespace CategoricalVae.Runs;
 
@@ -57,11 +58,11 @@ public sealed record RunSummary(
         EvaluationReport report;
         try
         {
-            report = EvaluationReport.FromJson(File.ReadAllText(layout.EvaluationFile));
+            report = EvaluationReport.FromJson(RegularFile.ReadAllText(layout.EvaluationFile));
         }
         catch (Exception e) when (e is JsonException or IOException or NotSupportedException or UnauthorizedAccessException)
         {
-            notes.Add("evaluation.json unreadable");
+            notes.Add(e is IOException ? $"unreadable: {e.Message}" : "evaluation.json unreadable");
             return null;
         }
         // Figures of an earlier checkpoint describe a model the run no longer has: name them, do not show them.
@@ -92,7 +93,7 @@ public sealed record RunSummary(
         }
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            using var doc = JsonDocument.Parse(RegularFile.ReadAllText(path));
             var options = doc.RootElement.GetProperty("options");
             if (options.TryGetProperty("estimator", out var estimator))
                 return Model.Estimators.GradientEstimators.Parse(estimator.GetString() ?? "") is { } kind ? Model.Estimators.GradientEstimators.Name(kind) : "?";
@@ -102,7 +103,7 @@ public sealed record RunSummary(
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
-            notes.Add("config.json unreadable");
+            notes.Add(e is IOException ? $"unreadable: {e.Message}" : "config.json unreadable");
             return "?";
         }
     }

@@ -16,6 +16,12 @@ public sealed class SweepPlan
 
     public static int ThreadsFor(int jobs) => Math.Max(1, Environment.ProcessorCount / jobs);
 
+    /// <summary>The most members a sweep may have: the largest job array a Slurm cluster accepts by default
+    /// (MaxArraySize 1001, so task ids up to 1000). Each member is a training run of minutes to hours, so a grid
+    /// larger than this is almost always a typing slip (--vary lr=… pasted twice over); a study that truly needs
+    /// more is several sweeps. Planning 1000 members takes well under a second and sweep.json stays below 2 MB.</summary>
+    public const int MaxMembers = 1000;
+
     public required SweepFile Sweep { get; init; }
     public required string RunsDir { get; init; }
     public required ITrainArguments Arguments { get; init; }
@@ -35,6 +41,15 @@ public sealed class SweepPlan
         if (seedsText != null && given.Given.Any(g => g.Key == SweepFile.SeedKey))
             throw UserFacingException.Refused("give --seeds or --seed, not both.");
         List<long> seeds = seedsText == null ? [baseOptions.Seed] : ParseSeeds(seedsText);
+        // Counted before the grid is built: a 1000 × 1000 grid would take a minute and gigabytes only to be refused.
+        var size = axes.Aggregate(new System.Numerics.BigInteger(seeds.Count), (n, a) => n * a.Values.Count);
+        if (size > MaxMembers)
+            throw UserFacingException.Refused(
+                $"the grid is {string.Join(" × ", axes.Select(a => a.Values.Count).Append(seeds.Count))} (values × seeds) = {size} members; " +
+                $"a sweep has at most {MaxMembers} (split the study into several sweeps).");
+        // Where the sweep goes and its label are not part of any member's arguments, so the member checks miss them.
+        if ((TrainOptions.Defaults with { RunsDir = baseOptions.RunsDir, Name = baseOptions.Name }).Problem() is { } problem)
+            throw UserFacingException.Refused(problem);
         int threads = given.Given.Any(g => g.Key == "threads") ? baseOptions.Threads : ThreadsFor(jobs);
 
         var varied = axes.Select(a => a.Option).ToHashSet();

@@ -113,8 +113,9 @@ public sealed class SweepRunner(RunLauncher launcher, AtomicWriter writer, Func<
         string folder = Path.Combine(sweepDir, member.Folder);
         var options = optionsOf(member);
         if (File.Exists(new RunLayout(folder).ConfigFile))
-            // force: a member killed before its first checkpoint restarts in place; a damaged one is repaired.
-            return launcher.Resume(folder, saved => saved with { Threads = options.Threads, DataDir = options.DataDir, Offline = options.Offline, Device = options.Device }, force: true, stop);
+            // force: a member killed before its first checkpoint restarts in place; a damaged one is repaired. It trains
+            // the epochs the sweep planned, or the more it was given by a --resume of its own.
+            return launcher.Resume(folder, saved => saved with { Epochs = Math.Max(saved.Epochs, options.Epochs), Threads = options.Threads, DataDir = options.DataDir, Offline = options.Offline, Device = options.Device }, force: true, stop);
         if (Directory.Exists(folder))
             Directory.Delete(folder, recursive: true); // killed between creating the folder and writing config.json: nothing in it
         return launcher.StartIn(folder, options, stop);

@@ -38,6 +38,7 @@ public sealed class RunLauncher
     /// <summary>Starts a new run in a fresh folder runs/&lt;time&gt;-&lt;mode&gt;[-name] under <see cref="TrainOptions.RunsDir"/>.</summary>
     public RunResult Start(TrainOptions options, StopSignal stop, ITrainingObserver? observer = null)
     {
+        RefuseInsideRun(options.RunsDir, "--runs-dir");
         var data = Check(options);
         using var run = RunDirectory.Create(options.RunsDir, options.Mode, options.Name, DateTime.Now, _writer);
         return Train(run, data, options, state: null, previous: null, stop, observer);
@@ -46,6 +47,9 @@ public sealed class RunLauncher
     /// <summary>Starts a new run in exactly <paramref name="folder"/>, which must not exist yet (sweep members).</summary>
     public RunResult StartIn(string folder, TrainOptions options, StopSignal stop, ITrainingObserver? observer = null)
     {
+        if (string.IsNullOrWhiteSpace(folder))
+            throw UserFacingException.Refused("--run-dir must name a folder.");
+        RefuseInsideRun(Path.GetDirectoryName(Path.GetFullPath(folder))!, "--run-dir");
         var data = Check(options);
         string full = Path.GetFullPath(folder);
         using var run = RunDirectory.CreateNamed(Path.GetDirectoryName(full)!, Path.GetFileName(full), _writer, suffixIfTaken: false);
@@ -79,10 +83,17 @@ public sealed class RunLauncher
         return Train(run, data, options, state, previous, stop, observer);
     }
 
+    /// <summary>A run's folder is no place for another run: its files would mix with the new run's folder.</summary>
+    static void RefuseInsideRun(string folder, string option)
+    {
+        if (!string.IsNullOrWhiteSpace(folder) && RunLayout.EnclosingRun(folder) is { } run)
+            throw UserFacingException.Refused($"{option}: {Path.GetFullPath(folder)} is inside the run {run}; put new runs outside any run's folder.");
+    }
+
     /// <summary>Refuses what breaks a rule or will not fit, then gives the run's data (and checks its device).</summary>
     MnistData Check(TrainOptions options)
     {
-        if (options.Problem() is { } problem)
+        if ((options.Problem() ?? DeviceChoice.Problem(options.Device)) is { } problem)
             throw UserFacingException.Refused(problem);
         // Before anything is loaded: MNIST has 60 000 training and 10 000 test images at most.
         if (MemoryEstimate.Problem(options, Math.Min(options.TrainLimit ?? 60_000, 60_000), Math.Min(options.TestLimit ?? 10_000, 10_000)) is { } memory)
