@@ -96,9 +96,12 @@ public static class CompareCommand
             return Stopped();
 
         var table = new CompareTable(summaries, metric, sort);
+        byte[] png = ComparePlot.Png(table.Runs, metric);
+        if (stop.Requested)
+            return Stopped();
         Console.Write(table.ToText());
         ResultFile.ThrowIfAny(
-            ResultFile.SavePicture(picture, ComparePlot.Png(table.Runs, metric), writer),
+            ResultFile.SavePicture(picture, png, writer),
             csvFile == null ? null : ResultFile.SaveText(csvFile, table.ToCsv(), writer));
         return ExitCodes.Success;
     }
@@ -134,14 +137,17 @@ public static class CompareCommand
         }
         if (stop.Requested)
             return Stopped();
-        foreach (string note in comparison.Notes)
-            Console.WriteLine($"note: {note}");
         var table = new SweepTable(comparison.Groups, metric);
-        Console.Write(table.ToText());
         var bands = table.Groups.Where(g => g.Members.Any(m => m.Rows.Count > 0))
             .Select(g => new SweepPlot.Band($"{g.Configuration} (n={g.Seeds})", g.Curve())).ToList();
+        byte[] png = SweepPlot.Png(bands, metric.ColumnName());
+        if (stop.Requested)
+            return Stopped();
+        foreach (string note in comparison.Notes)
+            Console.WriteLine($"note: {note}");
+        Console.Write(table.ToText());
         ResultFile.ThrowIfAny(
-            ResultFile.SavePicture(picture, SweepPlot.Png(bands, metric.ColumnName()), writer),
+            ResultFile.SavePicture(picture, png, writer),
             csv == null ? null : ResultFile.SaveText(csv, table.ToCsv(), writer));
         return ExitCodes.Success;
     }
