@@ -195,6 +195,8 @@ public class HostileUserTests
         Assert.False(File.Exists(dir.File("stopped.json")));
     }
 
+    /// <summary>The exit-code table of docs/guarantees.md, row by row: for every command, a failure during the work
+    /// (1) and a refusal before it (2); 0 and 130 have tests of their own, named there.</summary>
     [Fact]
     public void Every_command_uses_the_same_exit_codes_for_the_same_kind_of_failure()
     {
@@ -202,20 +204,43 @@ public class HostileUserTests
         string run = TrainedRun(dir);
         File.WriteAllText(dir.File("garbage.bin"), "not a checkpoint at all, just some text of sufficient length");
         Directory.CreateDirectory(dir.File("empty-data"));
-        var cases = new (string[] Args, int Code, string Expected)[]
+        string[] noData = ["--offline", "--data-dir", dir.File("empty-data")];
+        var fail = (string what) => new Dictionary<string, string> { [FaultVariables.FailWrite] = what };
+        var cases = new (string[] Args, Dictionary<string, string>? Env, int Code, string Expected)[]
         {
-            (["compare", dir.File("no-such-run")], ExitCodes.Refused, "is not a folder"),
-            (["evaluate", dir.File("no-such-run")], ExitCodes.Refused, "is not a folder"),
-            (["--resume", dir.File("no-such-run")], ExitCodes.Refused, "is not a folder"),
-            (["evaluate", run, "--checkpoint", dir.File("garbage.bin"), "--data-dir", _mnist.DataDir, "--offline"], ExitCodes.Refused, "not a CategoricalVae checkpoint"),
-            (["evaluate", run, "--samples", "0"], ExitCodes.Refused, "--samples must be between 1"),
-            (["bench", "--steps", "0"], ExitCodes.Refused, "--steps must be between 1"),
-            (["bench", "--eval-size", "10001"], ExitCodes.Refused, "--eval-size must be between 1 and 10000"),
-            (["compare", "--sort", "fastest"], ExitCodes.Refused, "--sort expects one of"),
-            (["--epochs", "1", "--offline", "--data-dir", dir.File("empty-data"), "--runs-dir", dir.File("r")], ExitCodes.Failed, "MNIST files missing"),
+            // train
+            (["--epochs", "1", .. noData, "--runs-dir", dir.File("r")], null, ExitCodes.Failed, "MNIST files missing"),
+            (["--epochs", "0", "--runs-dir", dir.File("r")], null, ExitCodes.Refused, "--epochs must be at least 1"),
+            // --resume
+            (_mnist.ResumeArgs(run, "--epochs", "3"), fail("metrics:1"), ExitCodes.Failed, "No space left on device"),
+            (["--resume", dir.File("no-such-run")], null, ExitCodes.Refused, "is not a folder"),
+            // evaluate
+            (["evaluate", run, .. noData], null, ExitCodes.Failed, "MNIST files missing"),
+            (["evaluate", dir.File("no-such-run")], null, ExitCodes.Refused, "is not a folder"),
+            (["evaluate", run, "--checkpoint", dir.File("garbage.bin"), "--data-dir", _mnist.DataDir, "--offline"], null, ExitCodes.Refused, "not a CategoricalVae checkpoint"),
+            (["evaluate", run, "--samples", "0"], null, ExitCodes.Refused, "--samples must be between 1"),
+            // gradvar
+            (["gradvar", run, .. noData], null, ExitCodes.Failed, "MNIST files missing"),
+            (["gradvar", run, "--samples", "1"], null, ExitCodes.Refused, "--samples must be between 2"),
+            // compare
+            (["compare", run, "--out", dir.File("c.png")], fail("png:1"), ExitCodes.Failed, "could not write"),
+            (["compare", dir.File("no-such-run")], null, ExitCodes.Refused, "is not a folder"),
+            (["compare", "--sort", "fastest"], null, ExitCodes.Refused, "--sort expects one of"),
+            // sweep
+            (["sweep", "--vary", "hard=off,on", "--epochs", "1", .. noData, "--runs-dir", dir.File("s")], null, ExitCodes.Failed, "2 member(s) failed"),
+            (["sweep", "--vary", "bogus=1,2", "--runs-dir", dir.File("s")], null, ExitCodes.Refused, "--vary bogus: not a training option"),
+            // bench
+            (["bench", "--steps", "1", "--repeats", "1", "--eval-size", "1", "--threads", "1", "--data-dir", _mnist.DataDir, "--json", dir.File("b.json")], fail("b.json"), ExitCodes.Failed,
+                "its content is printed above in full"),
+            (["bench", "--steps", "0"], null, ExitCodes.Refused, "--steps must be between 1"),
+            (["bench", "--eval-size", "10001"], null, ExitCodes.Refused, "--eval-size must be between 1 and 10000"),
         };
-        foreach (var (args, code, expected) in cases)
-            AssertOneErrorLine(CliRunner.Run(dir.Path, args), code, expected);
+        foreach (var (args, env, code, expected) in cases)
+            AssertOneErrorLine(CliRunner.Run(dir.Path, args, env), code, expected);
+
+        // 130 for --resume too: a stop during the run it continues.
+        var stopped = CliRunner.Run(dir.Path, _mnist.ResumeArgs(run, "--epochs", "3"), new Dictionary<string, string> { [FaultVariables.StopAfterStep] = "5" });
+        Assert.True(stopped.ExitCode == ExitCodes.Interrupted, stopped.Stdout + stopped.Stderr);
     }
 
     [Theory]

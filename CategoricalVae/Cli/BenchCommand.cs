@@ -66,7 +66,7 @@ public static class BenchCommand
         if (steps is < 1 or > MaxSteps) throw UserFacingException.Refused($"--steps must be between 1 and {MaxSteps} (got {steps}).");
         if (repeats is < 1 or > MaxRepeats) throw UserFacingException.Refused($"--repeats must be between 1 and {MaxRepeats} (got {repeats}).");
         if (evalSize is < 1 or > TestImages) throw UserFacingException.Refused($"--eval-size must be between 1 and {TestImages}, the MNIST test set (got {evalSize}).");
-        if (SessionOptions.Problem(threads, "cpu") is { } problem) throw UserFacingException.Refused(problem);
+        if (SessionOptions.Problem(threads, "cpu", dataDir) is { } problem) throw UserFacingException.Refused(problem);
         DateTime processStart = Process.GetCurrentProcess().StartTime;
         CliServices.LoadTorch("cpu");
         torch.set_num_threads(threads);

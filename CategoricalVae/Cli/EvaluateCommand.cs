@@ -54,7 +54,7 @@ public static class EvaluateCommand
         using var stop = StopSignal.ListenToConsole();
         if (r.Samples is < 1 or > MaxSamples) throw UserFacingException.Refused($"--samples must be between 1 and {MaxSamples} (got {r.Samples}).");
         if (r.TestLimit is < 1) throw UserFacingException.Refused($"--test-limit must be at least 1 (got {r.TestLimit}).");
-        if (SessionOptions.Problem(r.Threads, r.Device) is { } problem) throw UserFacingException.Refused(problem);
+        if (SessionOptions.Problem(r.Threads, r.Device, r.DataDir) is { } problem) throw UserFacingException.Refused(problem);
         var run = TrainedRun.Open(r.Run, "evaluate", r.Checkpoint);
         var output = OutputPath.Check(r.Output != null ? "--out" : "evaluate", r.Output ?? run.Layout.EvaluationFile,
             ownOutput: run.Layout.EvaluationFile, inputs: [run.CheckpointFile]);

@@ -52,7 +52,7 @@ public static class GradVarCommand
         using var stop = StopSignal.ListenToConsole();
         if (r.Samples is < 2 or > MaxSamples) throw UserFacingException.Refused($"--samples must be between 2 and {MaxSamples} (got {r.Samples}).");
         if (r.Batch is < 1 or > MaxBatch) throw UserFacingException.Refused($"--batch must be between 1 and {MaxBatch} (got {r.Batch}).");
-        if (SessionOptions.Problem(r.Threads, r.Device) is { } problem) throw UserFacingException.Refused(problem);
+        if (SessionOptions.Problem(r.Threads, r.Device, r.DataDir) is { } problem) throw UserFacingException.Refused(problem);
         var kinds = ParseEstimators(r.Estimators);
         var run = TrainedRun.Open(r.Run, "gradvar", r.Checkpoint);
         var output = OutputPath.Check(r.Output != null ? "--out" : "gradvar", r.Output ?? run.Layout.GradientVarianceFile,

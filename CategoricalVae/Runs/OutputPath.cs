@@ -48,6 +48,8 @@ public sealed class OutputPath
             throw UserFacingException.Refused($"{option} {shown} is a folder; name a file (in it, for example).");
         string name = Path.GetFileName(full);
         string folder = Path.GetDirectoryName(full)!;
+        if (System.Text.Encoding.UTF8.GetByteCount(name) > 255)
+            throw UserFacingException.Refused($"{option} {shown}: the file name is longer than the 255 bytes a file system allows.");
         if (SystemFolders.FirstOrDefault(s => full.StartsWith(s + "/", StringComparison.Ordinal)) is { } system)
             throw UserFacingException.Refused($"{option} {shown} is in {system}, which holds the system's files, not results; name a file elsewhere.");
         if (Directory.Exists(folder))

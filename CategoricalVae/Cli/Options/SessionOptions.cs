@@ -19,8 +19,8 @@ public static class SessionOptions
     public static Option<bool> Offline() => OptionValues.Switch("--offline", "Never fetch MNIST; use only files on disk");
 
     /// <summary>The first problem with session values shared outside training, or null.</summary>
-    public static string? Problem(int threads, string device) =>
-        (TrainOptions.Defaults with { Threads = threads, Device = device }).Problem();
+    public static string? Problem(int threads, string device, string dataDir) =>
+        (TrainOptions.Defaults with { Threads = threads, Device = device, DataDir = dataDir }).Problem();
 
     static Option<T> With<T>(Option<T> option, T value)
     {
