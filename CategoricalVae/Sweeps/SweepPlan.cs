@@ -1,6 +1,7 @@
 using System.Globalization;
 using CategoricalVae.Common;
 using CategoricalVae.Runs;
+using CategoricalVae.Training;
 
 namespace CategoricalVae.Sweeps;
 
@@ -82,6 +83,9 @@ public sealed class SweepPlan
                 args.AddRange(["--seed", seed.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture)]);
                 var member = new SweepMember { Folder = SweepFile.FolderOf(settings), Settings = settings, Args = args, Epochs = 0 };
                 var options = Parse(arguments, member);
+                // Here, not in every reading of sweep.json: a sweep planned for a GPU cluster is compared anywhere.
+                if (DeviceChoice.Problem(options.Device) is { } device)
+                    throw UserFacingException.Refused($"member {member.Folder}: {device}");
                 // Values written differently can mean the same run (1e-4 and 1E-4, 0.001 and 1e-3).
                 string run = arguments.RunIdentity(options);
                 if (trains.TryGetValue(run, out string? twin))

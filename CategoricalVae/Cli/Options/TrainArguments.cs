@@ -2,7 +2,6 @@ using System.CommandLine;
 using CategoricalVae.Common;
 using CategoricalVae.Runs;
 using CategoricalVae.Sweeps;
-using CategoricalVae.Training;
 
 namespace CategoricalVae.Cli.Options;
 
@@ -21,7 +20,7 @@ public sealed class TrainArguments(TrainOptionSet set) : ITrainArguments
         if (parse.Errors.Count > 0)
             throw UserFacingException.Refused(ParseErrorText.Describe(parse.Errors[0]));
         var options = set.Read(parse);
-        return (options.Problem() ?? DeviceChoice.Problem(options.Device)) is { } problem ? throw UserFacingException.Refused(problem) : options;
+        return options.Problem() is { } problem ? throw UserFacingException.Refused(problem) : options;
     }
 
     public string RunIdentity(TrainOptions options) =>
