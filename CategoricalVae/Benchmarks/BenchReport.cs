@@ -60,6 +60,9 @@ public sealed record BenchReport
     /// <summary>The same phases through TorchSharp's autograd graph (--autograd), measured in the same run.</summary>
     public required StepBreakdown.Phases GraphPhases { get; init; }
 
+    /// <summary>The estimators with no fused form: they always train through the autograd graph, at its speed.</summary>
+    public required IReadOnlyList<string> GraphOnlyEstimators { get; init; }
+
     static string Breakdown(StepBreakdown.Phases p) =>
         $"batch {p.BatchMs:F2} + forward/loss {p.ForwardLossMs:F2} + backward {p.BackwardMs:F2} + gradient check {p.GradientCheckMs:F2} + Adam {p.OptimizerMs:F2} = {p.TotalMs:F2} ms";
 
@@ -77,6 +80,7 @@ public sealed record BenchReport
             ("peak RSS", $"{PeakRssMb:F0} MB  (target ≤ 1024)"),
             ("step breakdown, fused", Breakdown(Phases)),
             ("step breakdown, autograd", Breakdown(GraphPhases)),
+            ("autograd-only estimators", $"{string.Join(", ", GraphOnlyEstimators)} (no fused form: they train at the autograd step's speed)"),
             ("Adam: fused vs stock", $"{Phases.OptimizerMs:F2} ms vs {Phases.StockAdamMs:F2} ms per step (TorchSharp's optim.Adam; same moments, weights to a rounding)"),
         };
         if (Pytorch is { } p)

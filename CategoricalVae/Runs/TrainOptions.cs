@@ -42,6 +42,16 @@ public sealed record TrainOptions
     }
 
     public GradientEstimator Estimator { get; init; } = GradientEstimator.GumbelSoftmax;
+
+    /// <summary>Gumbel-Rao's conditional Gumbel draws per sample (used by that estimator only).</summary>
+    public int RaoSamples { get; init; } = EstimatorSettings.DefaultRaoSamples;
+
+    /// <summary>RLOO's samples per example (used by that estimator only).</summary>
+    public int RlooSamples { get; init; } = EstimatorSettings.DefaultRlooSamples;
+
+    /// <summary>The estimators' own settings, as this run gives them.</summary>
+    [JsonIgnore]
+    public EstimatorSettings EstimatorSettings => new(RaoSamples, RlooSamples);
     public double Temperature { get; init; } = 1.0;
     public double TempMin { get; init; } = 0.5;
     public double AnnealRate { get; init; } = 3e-5;
@@ -149,6 +159,8 @@ public sealed record TrainOptions
         if (LatentDim < 1) return $"--latent-dim must be at least 1 (got {LatentDim}).";
         if (Categories < 2) return $"--categories must be at least 2 (got {Categories}).";
         if (CodeSize > MaxCodeSize) return $"--latent-dim {LatentDim} × --categories {Categories} = {CodeSize} code units; at most {MaxCodeSize} are supported.";
+        if (RaoSamples is < 1 or > EstimatorSettings.MaxRaoSamples) return $"--rao-samples must be between 1 and {EstimatorSettings.MaxRaoSamples} (got {RaoSamples}).";
+        if (RlooSamples is < 2 or > EstimatorSettings.MaxRlooSamples) return $"--rloo-samples must be between 2 and {EstimatorSettings.MaxRlooSamples}: leave-one-out needs two (got {RlooSamples}).";
         if (LogInterval < 1) return $"--log-interval must be at least 1 (got {LogInterval}).";
         if (!DeviceNames.Contains(Device)) return $"--device must be one of {string.Join(", ", DeviceNames)} (got '{Device}').";
         if (Threads < 1 || Threads > MaxThreads) return $"--threads must be between 1 and {MaxThreads} (got {Threads}).";

@@ -125,6 +125,9 @@ public sealed class RunLauncher
         log.Information("Run folder {Run} ({Mode}, {Schedule} annealing, seed {Seed}, {Device}, {Threads} threads, {Train} train / {Test} test examples{Resumed})",
             run.Path, options.Mode, options.AnnealSchedule.ToString().ToLowerInvariant(), options.Seed, device, options.Threads, train.Count, test.Count,
             state != null ? $", resuming after epoch {state.EpochsCompleted}" + (state.BatchesDoneInEpoch > 0 ? $" + {state.BatchesDoneInEpoch} batches" : "") : "");
+        if (options.Estimator == Model.Estimators.GradientEstimator.Reinmax && options.TempMin < 1)
+            log.Warning("ReinMax is meant for τ ≥ 1 (Liu et al. 2023); this run's temperature anneals down to {TempMin} (give --temp-min 1 --temperature 1 to keep it at 1).",
+                TrainOptions.Show(options.TempMin));
         if (options.Threads > Environment.ProcessorCount)
             log.Warning("--threads {Threads} is more than the {Cores} cores: libtorch's threads will wait for each other and training slows down several-fold.",
                 options.Threads, Environment.ProcessorCount);

@@ -24,6 +24,8 @@ public sealed class TrainOptionSet
         Add(OptionValues.Double("--lr", "Adam learning rate"), o => o.LearningRate, (o, v) => o with { LearningRate = v }, ResumeRole.DefinesRun, Real);
         Add(OptionValues.Choice("--estimator", "How the encoder's gradient gets through the categorical sample", GradientEstimators.All.Select(GradientEstimators.Name).ToArray()),
             o => GradientEstimators.Name(o.Estimator), (o, v) => o with { Estimator = GradientEstimators.Parse(v)!.Value }, ResumeRole.DefinesRun, s => s);
+        Add(OptionValues.Int("--rao-samples", "gumbel-rao: conditional Gumbel draws averaged per sample"), o => o.RaoSamples, (o, v) => o with { RaoSamples = v }, ResumeRole.DefinesRun, Int);
+        Add(OptionValues.Int("--rloo-samples", "rloo: samples per example (at least 2)"), o => o.RlooSamples, (o, v) => o with { RlooSamples = v }, ResumeRole.DefinesRun, Int);
         Add(OptionValues.Switch("--hard", "Same as --estimator st-gumbel-softmax (straight-through one-hot samples)"), o => o.Hard, (o, v) => o with { Hard = v }, ResumeRole.DefinesRun, OnOff);
         Add(OptionValues.Double("--temperature", "Initial Gumbel-Softmax temperature τ0"), o => o.Temperature, (o, v) => o with { Temperature = v }, ResumeRole.DefinesRun, Real);
         Add(OptionValues.Double("--temp-min", $"Lowest temperature of the annealing (at least {TrainOptions.MinTemperature})"), o => o.TempMin, (o, v) => o with { TempMin = v }, ResumeRole.DefinesRun, Real);
