@@ -33,10 +33,14 @@ public static class BenchRun
         if (reference != null && source != "mnist")
             throw UserFacingException.Refused("--pytorch needs the real MNIST in --data-dir (the reference script never downloads).");
         var timer = new EpochTimer(options, s.Steps);
+        var processor = ProcessorFeatures.Current;
+        var bf16 = TeamProduct.IsBf16Available ? new Bf16Timer(options, s.Steps) : null;
         try
         {
             using var stop = new StopSignal();
             launcher(data).Start(options, stop, new ObserverList(timer, new FirstStepClock(startupOrigin, timer)));
+            if (bf16 != null)
+                launcher(data).Start(options with { Precision = Model.Precision.Bf16, EmulateBf16 = !processor.NativeBf16, Name = "bench-bf16" }, stop, bf16);
         }
         finally
         {
@@ -46,13 +50,15 @@ public static class BenchRun
 
         var report = timer.Report(options, s.Steps, s.Repeats, s.Hard, source, data.Test.Count,
             StepBreakdown.Measure(options.BatchSize, options.LatentDim, options.Categories, s.Hard, s.Steps));
+        if (bf16 != null)
+            report = report with { Bf16 = bf16.Report(report.TrainMsPerStep, processor) };
         if (reference == null)
             return report;
-        Console.WriteLine($"Timing the PyTorch original at 1 and {Environment.ProcessorCount} threads …");
+        Console.WriteLine($"Timing the PyTorch original at 1 and {Environment.ProcessorCount} threads, in float32 and under autocast to bfloat16 …");
         return report with
         {
             Pytorch = PytorchReference.Measure(reference.Python, reference.Script, Path.GetFullPath(s.DataDir), s.Steps, s.Repeats, s.Hard,
-                new[] { 1, Environment.ProcessorCount }.Distinct(), OpenMpSpin.Settings),
+                new[] { 1, Environment.ProcessorCount }.Distinct(), OpenMpSpin.Settings, processor.NativeBf16),
         };
     }
 }

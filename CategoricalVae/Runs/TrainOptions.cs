@@ -49,6 +49,13 @@ public sealed record TrainOptions
     /// <summary>RLOO's samples per example (used by that estimator only).</summary>
     public int RlooSamples { get; init; } = EstimatorSettings.DefaultRlooSamples;
 
+    /// <summary>The arithmetic of the fused pass's matrix products.</summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
+
+    /// <summary>Train in bfloat16 on a processor without bfloat16 dot products, which MKL then emulates (the same
+    /// arithmetic, no faster than float32): for checking accuracy. A session setting, not part of the run.</summary>
+    public bool EmulateBf16 { get; init; }
+
     /// <summary>The estimators' own settings, as this run gives them.</summary>
     [JsonIgnore]
     public EstimatorSettings EstimatorSettings => new(RaoSamples, RlooSamples);
@@ -174,6 +181,12 @@ public sealed record TrainOptions
         if (!Enum.IsDefined(Binarize)) return $"--binarize must be none, fixed or dynamic (got {Binarize}).";
         if (Binarize == Binarization.None && BinarizeSeed != null) return "--binarize-seed needs --binarize fixed or dynamic.";
         if (ParseEpochs(KeepCheckpoints, out string? keepProblem) == null) return keepProblem;
+        if (!Enum.IsDefined(Precision)) return $"--precision must be fp32 or bf16 (got {Precision}).";
+        if (Precision == Precision.Bf16 && UsesAutograd) return "--precision bf16 is done by the fused CPU pass; --autograd trains through the graph in float32.";
+        if (Precision == Precision.Bf16 && GradientEstimators.For(Estimator).Fused is null)
+            return $"--precision bf16 is done by the fused CPU pass, and {GradientEstimators.Name(Estimator)} trains through the autograd graph in float32.";
+        if (Precision == Precision.Bf16 && Device == "cuda") return "--precision bf16 is done by the fused CPU pass; on CUDA the run trains through the graph in float32.";
+        if (EmulateBf16 && Precision != Precision.Bf16) return "--emulate-bf16 needs --precision bf16.";
         return null;
     }
 

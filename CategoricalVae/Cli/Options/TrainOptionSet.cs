@@ -49,6 +49,10 @@ public sealed class TrainOptionSet
         Add(OptionValues.Int("--log-interval", "Log a training line every N batches"), o => o.LogInterval, (o, v) => o with { LogInterval = v }, ResumeRole.Session, Int);
         Add(OptionValues.Switch("--stock-adam", "Use TorchSharp's stock Adam step instead of the fused one (same results to rounding, slower; for checking)"),
             o => o.StockAdam, (o, v) => o with { StockAdam = v }, ResumeRole.Session, OnOff);
+        Add(OptionValues.Choice("--precision", "Matrix products of the training step: fp32, or bf16 (bfloat16 operands, float32 accumulation; needs bfloat16 dot products in the processor)", Names<Precision>()),
+            o => Name(o.Precision), (o, v) => o with { Precision = Parse<Precision>(v) }, ResumeRole.DefinesRun, s => s);
+        Add(OptionValues.Switch("--emulate-bf16", "With --precision bf16 on a processor without bfloat16 dot products: train anyway, with MKL emulating them (same arithmetic, slower; for checking accuracy)"),
+            o => o.EmulateBf16, (o, v) => o with { EmulateBf16 = v }, ResumeRole.Session, OnOff);
         Add(OptionValues.Switch("--autograd", "Train through TorchSharp's autograd graph instead of the fused CPU pass (the reference; slower, last bits of the losses differ)"),
             o => o.UsesAutograd, (o, v) => o with { Autograd = v }, ResumeRole.DefinesRun, OnOff);
         Add(SessionOptions.Device(), o => o.Device, (o, v) => o with { Device = v }, ResumeRole.Session, s => s, hasDefault: false);
