@@ -46,16 +46,19 @@ public sealed class ExpectedStateDict
             if (!seen.Add(entry.Name))
                 return $"it holds tensor {entry.Name} twice.";
         }
+        // In the model's order, so that the same file always gets the same message.
+        var byName = entries.ToDictionary(e => e.Name);
+        foreach (var (name, wanted) in Tensors)
+        {
+            if (!byName.TryGetValue(name, out var entry))
+                continue;
+            if (entry.DType != "float32" && !ConvertibleTypes.Contains(entry.DType))
+                return $"tensor {name} is {entry.DType}; weights must be floating point (float32, or float64, float16 or bfloat16, which are converted).";
+            if (!entry.Shape.SequenceEqual(wanted))
+                return $"tensor {name} has shape {Shape(entry.Shape)}, but a {Model} model's is {Shape(wanted)}{CodeHint(entry)}.";
+        }
         if (Tensors.FirstOrDefault(t => !seen.Contains(t.Name)) is { Name: not null } missing)
             return $"tensor {missing.Name} is missing (a state_dict of VAE_gumbel holds {string.Join(", ", shapes.Keys)}).";
-        foreach (var entry in entries)
-        {
-            if (entry.DType != "float32" && !ConvertibleTypes.Contains(entry.DType))
-                return $"tensor {entry.Name} is {entry.DType}; weights must be floating point (float32, or float64, float16 or bfloat16, which are converted).";
-            long[] wanted = shapes[entry.Name];
-            if (!entry.Shape.SequenceEqual(wanted))
-                return $"tensor {entry.Name} has shape {Shape(entry.Shape)}, but a {Model} model's is {Shape(wanted)}{CodeHint(entry)}.";
-        }
         return null;
     }
 
