@@ -3,6 +3,7 @@ using CategoricalVae.Data;
 using CategoricalVae.Runs;
 using TorchSharp;
 using Xunit;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace CategoricalVae.Tests.Interop;
@@ -17,8 +18,9 @@ namespace CategoricalVae.Tests.Interop;
 public class PytorchInteropTests
 {
     readonly RealMnist _mnist;
+    readonly ITestOutputHelper _output;
 
-    public PytorchInteropTests(RealMnist mnist) => _mnist = mnist;
+    public PytorchInteropTests(RealMnist mnist, ITestOutputHelper output) => (_mnist, _output) = (mnist, output);
 
     const int Images = 16;
 
@@ -54,6 +56,7 @@ public class PytorchInteropTests
 
         var checkedRun = PythonScripts.Run("check_export.py", args);
         Assert.True(checkedRun.ExitCode == 0, checkedRun.Stdout + checkedRun.Stderr);
+        _output.WriteLine(checkedRun.Stdout);
         var result = JsonNode.Parse(checkedRun.Stdout.Trim().Split('\n')[^1])!;
         Assert.True((bool)result["ok"]!);
         Assert.Equal((Images, 12), ((int)result["images"]!, (int)result["tensors"]!));
@@ -85,6 +88,7 @@ public class PytorchInteropTests
             "--offline", "--threads", "1", "--out", dir.File("evaluation.json")]));
         var report = EvaluationReport.FromJson(File.ReadAllText(dir.File("evaluation.json")));
 
+        _output.WriteLine($"KL to the prior on 500 grey test images: evaluate {report.KlToPrior:R}, PyTorch {pythonKl:R}");
         Assert.True(pythonKl > 0.05, $"the original barely trained (KL {pythonKl}), so the comparison would say little");
         Assert.True(Math.Abs(report.KlToPrior - pythonKl) < 1e-3, $"evaluate's KL {report.KlToPrior} vs PyTorch's {pythonKl}");
     }
