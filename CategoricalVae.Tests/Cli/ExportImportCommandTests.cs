@@ -75,6 +75,9 @@ public class ExportImportCommandTests
             Assert.Equal(0, report.EpochsCompleted);
         }
 
+        Ok(CliRunner.Run(dir.Path, ["gradvar", fromPt, "--samples", "2", "--batch", "10", "--estimators", "gumbel-softmax,straight-through",
+            "--data-dir", _mnist.DataDir, "--offline", "--threads", "1"]));
+        Assert.True(File.Exists(Path.Combine(fromPt, "gradvar.json")));
         var compare = CliRunner.Run(dir.Path, ["compare", run, fromPt, "--out", dir.File("compare.png")]);
         Ok(compare);
         Assert.Contains(Path.GetFileName(fromPt), compare.Stdout);
