@@ -37,17 +37,11 @@ public static class ImportCommand
         var options = set.Read(parse, start with { Name = DefaultName });
         if (options.Problem() is { } problem)
             throw UserFacingException.Refused(problem);
-        if (metadata != null && (metadata.LatentDim != options.LatentDim || metadata.Categories != options.Categories))
-            Console.Error.WriteLine($"warning: {metadataFile} describes a {metadata.LatentDim}×{metadata.Categories} model; importing as {options.LatentDim}×{options.Categories}, as given.");
 
         CliServices.LoadTorch(options.RunsDir, "cpu");
         torch.set_num_threads(options.Threads);
         using var model = ModelFactory.Create(options.LatentDim, options.Categories, options.ReluOnLogits, options.Seed);
-        using var imported = WeightsReader.Read(file, new ExpectedStateDict(model));
-        if (metadata != null && metadata.WeightsSha256 != imported.Sha256)
-            throw UserFacingException.Refused($"import: {metadataFile} describes another weights file (its SHA-256 differs from {file}'s); move it away to import the weights without it.");
-        foreach (string warning in imported.Warnings)
-            Console.Error.WriteLine(warning);
+        using var imported = WeightsReader.Read(file, new ExpectedStateDict(model), metadata == null ? null : (metadataFile, metadata.WeightsSha256));
         imported.LoadInto(model);
 
         var source = new ImportSource
@@ -56,6 +50,9 @@ public static class ImportCommand
             Run = metadata?.Run, RunGitCommit = metadata?.GitCommit, EpochsCompleted = metadata?.EpochsCompleted, Converted = [.. imported.Converted],
         };
         string folder = RunImport.Create(options, model, source, services.Writer);
+        // Only now, so that a refusal or a failure stays the one line on stderr.
+        foreach (string warning in imported.Warnings)
+            Console.Error.WriteLine(warning);
         Console.WriteLine($"Imported {file} ({source.Format}, latent {options.LatentDim}×{options.Categories}, {(options.ReluOnLogits ? "ReLU on the logits" : "no ReLU on the logits")}, " +
             $"τ {options.Temperature:0.####}{(metadata != null ? $", options of {metadata.Run} from {Path.GetFileName(metadataFile)}" : "")})");
         Console.WriteLine($"Run folder {folder} (no epochs trained yet)");

@@ -13,7 +13,9 @@ namespace CategoricalVae.Interop;
 /// </summary>
 public static class WeightsReader
 {
-    public static ImportedWeights Read(string file, ExpectedStateDict expected)
+    /// <param name="described">The JSON beside the file and the SHA-256 it gives the weights: a JSON that describes
+    /// another file is refused before the weights are parsed.</param>
+    public static ImportedWeights Read(string file, ExpectedStateDict expected, (string File, string Sha256)? described = null)
     {
         if (Directory.Exists(file))
             throw UserFacingException.Refused($"import: {file} is a folder, not a weights file.");
@@ -26,6 +28,9 @@ public static class WeightsReader
         if (length == 0)
             throw Refused(file, "it is empty.");
         byte[] bytes = File.ReadAllBytes(file);
+        string sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (described is { } json && json.Sha256 != sha256)
+            throw UserFacingException.Refused($"import: {json.File} describes another weights file (its SHA-256 differs from {file}'s); move it away to import the weights without it.");
         var format = Sniff(bytes) ?? throw Refused(file, IsLegacyPickle(bytes)
             ? "it was saved in PyTorch's legacy format; save it again with torch.save(model.state_dict(), path) from PyTorch 1.6 or later."
             : "it is neither a PyTorch state_dict (torch.save's zip archive) nor a safetensors file.");
@@ -45,7 +50,7 @@ public static class WeightsReader
         var (tensors, converted, warnings) = ToFloat32(file, read);
         foreach (var tensor in tensors.Values)
             tensor.MoveToOuterDisposeScope();
-        return new ImportedWeights(format, Convert.ToHexStringLower(SHA256.HashData(bytes)), tensors, converted, warnings);
+        return new ImportedWeights(format, sha256, tensors, converted, warnings);
     }
 
     /// <summary>The tensors as contiguous float32, refusing any that holds NaN or ∞ (after conversion, so a float64 value
