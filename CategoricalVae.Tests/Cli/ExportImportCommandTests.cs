@@ -16,7 +16,7 @@ public class ExportImportCommandTests
 
     public ExportImportCommandTests(RealMnist mnist) => _mnist = mnist;
 
-    static readonly string[] Tiny = ["--epochs", "1", "--train-limit", "300", "--test-limit", "100", "--no-tensorboard", "--threads", "1"];
+    static readonly string[] Tiny = [.. SmallRun.Args(1, 300, 100), "--threads", "1"];
 
     static void Ok(CliRunner.Result r) => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Stdout}{r.Stderr}");
 
@@ -59,11 +59,11 @@ public class ExportImportCommandTests
         string fromPt = Directory.GetDirectories(dir.File("imported")).Single(d => d.EndsWith("-hard-imported"));
         string fromSafetensors = Directory.GetDirectories(dir.File("imported")).Single(d => d.EndsWith("-hard-st"));
 
-        var config = RunConfig.Load(Path.Combine(fromPt, "config.json"));
+        var config = RunConfig.Load(Path.Combine(fromPt, RunLayout.ConfigName));
         var o = config.Options;
         Assert.Equal((12, 5, false, true, 3L, 3L), (o.LatentDim, o.Categories, o.ReluOnLogits, o.Hard, o.Seed, o.BinarizationSeed));
         Assert.Equal((name, "pt", 1), (config.Imported!.Run, config.Imported.Format, config.Imported.EpochsCompleted));
-        Assert.False(File.Exists(Path.Combine(fromPt, "metrics.csv")));
+        Assert.False(File.Exists(Path.Combine(fromPt, RunLayout.MetricsName)));
 
         var original = Evaluate(dir, run, dir.File("original.json"));
         foreach (var imported in new[] { fromPt, fromSafetensors })
@@ -77,7 +77,7 @@ public class ExportImportCommandTests
 
         Ok(CliRunner.Run(dir.Path, ["gradvar", fromPt, "--samples", "2", "--batch", "10", "--estimators", "gumbel-softmax,straight-through",
             "--data-dir", _mnist.DataDir, "--offline", "--threads", "1"]));
-        Assert.True(File.Exists(Path.Combine(fromPt, "gradvar.json")));
+        Assert.True(File.Exists(Path.Combine(fromPt, RunLayout.GradientVarianceName)));
         var compare = CliRunner.Run(dir.Path, ["compare", run, fromPt, "--out", dir.File("compare.png")]);
         Ok(compare);
         Assert.Contains(Path.GetFileName(fromPt), compare.Stdout);
@@ -85,8 +85,8 @@ public class ExportImportCommandTests
         // --resume trains the imported weights further, with a fresh Adam, and says so.
         Ok(CliRunner.Run(dir.Path, _mnist.ResumeArgs(fromPt, "--threads", "1")));
         Assert.Single(RunFolder.Rows(fromPt));
-        Assert.Contains("Adam starts fresh", File.ReadAllText(Path.Combine(fromPt, "train.log")));
-        Assert.True(File.Exists(Path.Combine(fromPt, "reconstruction-test-1.png")));
+        Assert.Contains("Adam starts fresh", File.ReadAllText(Path.Combine(fromPt, RunLayout.LogName)));
+        Assert.True(File.Exists(new RunLayout(fromPt).TestReconstruction(1)));
     }
 
     [Fact]
@@ -104,9 +104,9 @@ public class ExportImportCommandTests
         Ok(imported);
         string run = RunFolder.Single(dir.File("runs"));
         Assert.DoesNotContain("options of", imported.Stdout);
-        Assert.Null(RunConfig.Load(Path.Combine(run, "config.json")).Imported!.Run);
+        Assert.Null(RunConfig.Load(Path.Combine(run, RunLayout.ConfigName)).Imported!.Run);
 
-        string checkpoint = Path.Combine(run, "checkpoint.bin");
+        string checkpoint = Path.Combine(run, RunLayout.CheckpointName);
         File.WriteAllBytes(checkpoint, File.ReadAllBytes(checkpoint)[..1000]);
         string before = RunFolder.Fingerprint(run);
         var resumed = CliRunner.Run(dir.Path, _mnist.ResumeArgs(run, "--force", "--threads", "1"));
@@ -148,7 +148,7 @@ public class ExportImportCommandTests
         Ok(CliRunner.Run(dir.Path, _mnist.Args("runs", Tiny)));
         string run = RunFolder.Single(dir.File("runs"));
         string before = RunFolder.Fingerprint(run);
-        foreach (var (output, expected) in new[] { (dir.Path, "is a folder"), (Path.Combine(run, "checkpoint.bin"), "would overwrite the run's checkpoint.bin"),
+        foreach (var (output, expected) in new[] { (dir.Path, "is a folder"), (Path.Combine(run, RunLayout.CheckpointName), "would overwrite the run's checkpoint.bin"),
                      (Path.Combine(run, "config"), "would overwrite the run's config.json"), (dir.File("no/such/folder/x.pt"), "does not exist") })
         {
             var r = CliRunner.Run(dir.Path, ["export", run, "--out", output]);

@@ -30,7 +30,7 @@ public class PytorchInteropTests
     public void A_run_exported_here_loads_strictly_into_the_original_and_gives_the_same_posterior_and_decoder_output()
     {
         using var dir = new TempDir();
-        Ok(CliRunner.Run(dir.Path, _mnist.Args("runs", "--epochs", "1", "--train-limit", "300", "--test-limit", "100", "--no-tensorboard", "--threads", "1")));
+        Ok(CliRunner.Run(dir.Path, _mnist.Args("runs", [.. SmallRun.Args(1, 300, 100), "--threads", "1"])));
         string run = RunFolder.Single(dir.File("runs"));
         Ok(CliRunner.Run(dir.Path, ["export", run, "--out", dir.File("model.pt")]));
         Ok(CliRunner.Run(dir.Path, ["export", run, "--format", "safetensors", "--out", dir.File("model.safetensors")]));
