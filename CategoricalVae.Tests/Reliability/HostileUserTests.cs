@@ -209,6 +209,8 @@ public class HostileUserTests
             (["--resume", dir.File("no-such-run")], ExitCodes.Refused, "is not a folder"),
             (["evaluate", run, "--checkpoint", dir.File("garbage.bin"), "--data-dir", _mnist.DataDir, "--offline"], ExitCodes.Refused, "not a CategoricalVae checkpoint"),
             (["evaluate", run, "--samples", "0"], ExitCodes.Refused, "--samples must be between 1"),
+            (["export", dir.File("no-such-run")], ExitCodes.Refused, "is not a folder"),
+            (["import", dir.File("garbage.bin"), "--runs-dir", dir.File("r")], ExitCodes.Refused, "neither a PyTorch state_dict"),
             (["bench", "--steps", "0"], ExitCodes.Refused, "--steps must be between 1"),
             (["bench", "--eval-size", "10001"], ExitCodes.Refused, "--eval-size must be between 1 and 10000"),
             (["compare", "--sort", "fastest"], ExitCodes.Refused, "--sort expects one of"),

@@ -16,6 +16,12 @@ public sealed class RunLayout
     public const string GradientVarianceName = "gradvar.json";
     public const string TensorBoardPrefix = "events.out.tfevents.";
 
+    /// <summary>Extensions of the weights `export` writes: a PyTorch state_dict (torch.save's zip) and safetensors.</summary>
+    public const string PytorchExtension = ".pt", SafetensorsExtension = ".safetensors";
+
+    /// <summary>Added to an exported weights file's name for the JSON beside it (X.pt → X.pt.json).</summary>
+    public const string ExportMetadataSuffix = ".json";
+
     /// <summary>Suffix of the copies --force keeps of the files it repairs.</summary>
     public const string DamagedSuffix = ".damaged";
 
@@ -38,6 +44,14 @@ public sealed class RunLayout
     public string KeptCheckpoint(int epoch) => File($"{KeptCheckpointPrefix}{epoch}.bin");
 
     public const string KeptCheckpointPrefix = "checkpoint-epoch-";
+
+    /// <summary>Where `export` writes by default: named after the run, with the epoch when it exports a kept
+    /// checkpoint rather than the latest.</summary>
+    public string ExportFile(string extension, int? keptEpoch = null) =>
+        File(keptEpoch == null ? $"{Name}{extension}" : $"{Name}-epoch-{keptEpoch}{extension}");
+
+    /// <summary>The JSON beside exported weights, which `import` reads when it is there.</summary>
+    public static string ExportMetadataFile(string weightsFile) => weightsFile + ExportMetadataSuffix;
 
     public string TrainReconstruction(int epoch) => File($"reconstruction-train-{epoch}.png");
     public string TestReconstruction(int epoch) => File($"reconstruction-test-{epoch}.png");

@@ -79,7 +79,7 @@ public sealed class RunLauncher
                 return new RunResult(TrainingOutcome.Completed, run.Path, MetricsCsv.Read(layout.MetricsFile).LastOrDefault());
             }
         }
-        CheckpointState? state = ResumeState.Check(run, options, force);
+        CheckpointState? state = ResumeState.Check(run, options, force, previous.Imported);
         return Train(run, data, options, state, previous, stop, observer);
     }
 
@@ -146,6 +146,8 @@ public sealed class RunLauncher
         if (options.Estimator == Model.Estimators.GradientEstimator.Reinmax && options.TempMin < 1)
             log.Warning("ReinMax is meant for τ ≥ 1 (Liu et al. 2023); this run's temperature anneals down to {TempMin} (give --temp-min 1 --temperature 1 to keep it at 1).",
                 TrainOptions.Show(options.TempMin));
+        if (config.Imported is { } imported && state is { GlobalStep: 0 })
+            log.Information("The weights were imported from {File}; Adam starts fresh (no optimizer moments come with imported weights).", imported.File);
         if (options.Threads > Environment.ProcessorCount)
             log.Warning("--threads {Threads} is more than the {Cores} cores: libtorch's threads will wait for each other and training slows down several-fold.",
                 options.Threads, Environment.ProcessorCount);

@@ -73,10 +73,10 @@ public sealed class TrainOptionSet
     /// <summary>The bindings whose option was given on the command line.</summary>
     public IEnumerable<OptionBinding> Given(ParseResult parse) => _bindings.Where(b => b.WasGiven(parse));
 
-    /// <summary>The options of a new run: the defaults with everything given on the command line.</summary>
-    public TrainOptions Read(ParseResult parse)
+    /// <summary>The options of a new run: the defaults (or <paramref name="start"/>) with everything given on the command line.</summary>
+    public TrainOptions Read(ParseResult parse, TrainOptions? start = null)
     {
-        var options = Given(parse).Aggregate(TrainOptions.Defaults, (o, b) => b.ApplyGiven(parse, o));
+        var options = Given(parse).Aggregate(start ?? TrainOptions.Defaults, (o, b) => b.ApplyGiven(parse, o));
         var estimator = this["--estimator"];
         var hard = this["--hard"];
         // --hard is an alias; said together with a different --estimator, one of the two would be ignored.
