@@ -10,3 +10,22 @@ sweep_folder() {
   sed -n 's/^Compare with: compare //p' "$log" | tail -1
   rm -f "$log"
 }
+
+# merged DEFAULTS… -- GIVEN…: prints (NUL-separated) the default options less every option GIVEN names again, then
+# GIVEN, so a script's own options can be replaced from its command line (--epochs 1 --seeds 1 for a quick try).
+merged() {
+  local -a defaults=() out=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do defaults+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  local -A seen=()
+  local a
+  for a in "$@"; do [[ $a == --* ]] && seen[${a%%=*}]=1; done
+  local i=0 take
+  while [ $i -lt ${#defaults[@]} ]; do
+    take=1
+    if [ $((i + 1)) -lt ${#defaults[@]} ] && [[ ${defaults[i + 1]} != --* ]]; then take=2; fi
+    [ -n "${seen[${defaults[i]}]:-}" ] || out+=("${defaults[@]:i:take}")
+    i=$((i + take))
+  done
+  printf '%s\0' "${out[@]}" "$@"
+}

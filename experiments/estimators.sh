@@ -4,14 +4,15 @@
 # discrete ELBO and IW bound (m=100), the variance of its own estimator's encoder gradient at the end, and each
 # sweep's comparison (docs/estimators.md).
 #
-#   experiments/estimators.sh [extra sweep options, e.g. --jobs 1 --threads 1 or --epochs 1 --train-limit 300]
+#   experiments/estimators.sh [sweep options; each replaces the script's own, e.g. --jobs 1 --threads 1 or --epochs 1]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source experiments/app.sh
-recipe=(--seeds 1,2,3 --epochs 20 --no-logit-relu --binarize dynamic --anneal-rate 1e-4 --anneal-every 1000 --no-tensorboard)
+mapfile -d '' recipe < <(merged --seeds 1,2,3 --epochs 20 --no-logit-relu --binarize dynamic --anneal-rate 1e-4 --anneal-every 1000 \
+  --no-tensorboard -- "$@")
 main=$(sweep_folder --vary estimator=gumbel-softmax,st-gumbel-softmax,straight-through,score-function,softmax,argmax,reinmax,gumbel-rao,rloo \
-  "${recipe[@]}" --name estimators "$@")
-tau1=$(sweep_folder --estimator reinmax --temperature 1 --temp-min 1 "${recipe[@]}" --name reinmax-tau1 "$@")
+  --name estimators "${recipe[@]}")
+tau1=$(sweep_folder --estimator reinmax --temperature 1 --temp-min 1 --name reinmax-tau1 "${recipe[@]}")
 [ -n "$main" ] && [ -n "$tau1" ] || { echo "error: a sweep did not finish; finish it with sweep --resume" >&2; exit 1; }
 for sweep in "$main" "$tau1"; do
   for member in "$sweep"/*/; do
