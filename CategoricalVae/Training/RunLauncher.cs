@@ -103,7 +103,11 @@ public sealed class RunLauncher
     /// <summary>Why a bfloat16 run cannot train on <paramref name="processor"/>, or null.</summary>
     public static string? Bf16Problem(TrainOptions options, ProcessorFeatures processor)
     {
-        if (options.Precision != Model.Precision.Bf16 || processor.NativeBf16 || options.EmulateBf16)
+        if (options.Precision != Model.Precision.Bf16)
+            return null;
+        if (!TeamProduct.IsBf16Available)
+            return "--precision bf16: this libtorch exports no MKL bfloat16 product (gemm_bf16bf16f32), as on Windows, macOS and ARM64; use --precision fp32.";
+        if (processor.NativeBf16 || options.EmulateBf16)
             return null;
         return $"--precision bf16: this processor ({processor.Description}) has no bfloat16 dot products (AVX512-BF16 or AMX-BF16); " +
             "MKL would emulate them, no faster than float32 (docs/performance.md). Use --precision fp32, or add --emulate-bf16 to train in bfloat16 anyway (for checking accuracy).";
