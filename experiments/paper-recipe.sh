@@ -23,7 +23,7 @@ case "$mode" in
 esac
 shift
 
-if [ -n "${CATEGORICALVAE_DLL:-}" ]; then app=(dotnet "$CATEGORICALVAE_DLL"); else app=(dotnet run --project CategoricalVae --); fi
+source experiments/app.sh
 
 # The recipe's options, each replaced by the same option given after the mode.
 declare -A recipe=([--epochs]=200 [--seed]=1 [--binarize]=dynamic [--anneal-rate]=1e-4 [--anneal-every]=1000 [--threads]=1)

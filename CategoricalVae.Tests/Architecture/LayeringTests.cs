@@ -20,7 +20,8 @@ public class LayeringTests
         ["Training"] = ["Common", "Native", "Model", "Data", "Runs", "Imaging"],
         ["Benchmarks"] = ["Common", "Native", "Model", "Data", "Runs", "Training"],
         ["Sweeps"] = ["Common", "Runs", "Training"],
-        ["Cli"] = ["Common", "Native", "Model", "Data", "Runs", "Imaging", "Evaluation", "Training", "Benchmarks", "Sweeps"],
+        ["Interop"] = ["Common", "Native", "Model", "Data", "Runs"],
+        ["Cli"] = ["Common", "Native", "Model", "Data", "Runs", "Imaging", "Evaluation", "Training", "Benchmarks", "Sweeps", "Interop"],
         ["Program"] = ["Common", "Native", "Training", "Cli"],
     };
 

@@ -25,7 +25,7 @@ public class BenchCommandTests
             "time_utc", "machine", "cores", "threads", "torch_sharp_version", "lib_torch_version", "batch_size", "steps", "repeats",
             "hard", "data_source", "gflop_per_step", "floor_ms_per_step", "floor_gflops", "addmm_floor_ms_per_step", "train_ms_per_step",
             "train_examples_per_second", "train_to_floor_ratio", "epoch_seconds600_steps", "eval_seconds", "eval_examples",
-            "eval_to_epoch_ratio", "artifact_seconds", "artifact_to_epoch_ratio", "startup_seconds", "peak_rss_mb", "phases",
+            "eval_to_epoch_ratio", "artifact_seconds", "artifact_to_epoch_ratio", "startup_seconds", "peak_rss_mb", "phases", "graph_only_estimators",
         ];
         foreach (string field in fields)
             Assert.True(root.TryGetProperty(field, out _), $"missing {field}");

@@ -166,7 +166,7 @@ public class CommandLineFuzzTests(Xunit.Abstractions.ITestOutputHelper log)
                 mkfifo.WaitForExit();
             // The run's files may change only by the commands' own outputs into it.
             string Untouched() => string.Join("\n", RunFolder.Fingerprint(run).Split('\n')
-                .Where(l => !l.StartsWith(RunLayout.EvaluationName + " ", StringComparison.Ordinal) && !l.StartsWith(RunLayout.GradientVarianceName + " ", StringComparison.Ordinal)));
+                .Where(l => l[..l.LastIndexOf(' ')] is var name && name is not (RunLayout.EvaluationName or RunLayout.GradientVarianceName) && !layout.OwnsExport(name)));
             string runBefore = Untouched();
 
             string[] hostile =
@@ -239,6 +239,15 @@ public class CommandLineFuzzTests(Xunit.Abstractions.ITestOutputHelper log)
                     if (random.Next(5) == 0) a.AddRange(["--device", Pick(random, ["cpu", "cuda"])]);
                     return a;
                 }),
+                ("export", 10, () =>
+                {
+                    var a = new List<string> { "export", Pick(random, random.Next(2) == 0 ? [run] : runs) };
+                    if (random.Next(2) == 0) a.AddRange(["--out", Pick(random, hostile)]);
+                    if (random.Next(3) == 0) a.AddRange(["--format", Pick(random, ["pt", "safetensors", "onnx"])]);
+                    if (random.Next(4) == 0) a.AddRange(["--checkpoint", Pick(random, ["0", "1", .. hostile])]);
+                    return a;
+                }),
+                ("import", 5, () => ["import", Pick(random, hostile), "--runs-dir", Pick(random, places), .. small]),
                 ("bench", 10, () =>
                 {
                     // Mostly refused: a bench that runs takes seconds.
@@ -280,7 +289,7 @@ public class CommandLineFuzzTests(Xunit.Abstractions.ITestOutputHelper log)
         }
         log.WriteLine("exit codes: " + string.Join(", ", seen.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}: {kv.Value}")));
         // Every command was both refused and carried out.
-        foreach (string name in new[] { "sweep", "compare", "evaluate", "gradvar" })
+        foreach (string name in new[] { "sweep", "compare", "evaluate", "gradvar", "export" })
         {
             Assert.True(seen.GetValueOrDefault($"{name} {ExitCodes.Success}") >= 1, string.Join(", ", seen));
             Assert.True(seen.GetValueOrDefault($"{name} {ExitCodes.Refused}") >= 1, string.Join(", ", seen));

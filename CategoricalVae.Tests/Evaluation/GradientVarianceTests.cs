@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 namespace CategoricalVae.Tests.Evaluation;
 
 [Trait("Category", Category.Unit)]
+[Collection(ProcessStateCollection.Name)]   // one libtorch thread for its many tiny steps
 public class GradientVarianceTests
 {
     static (CategoricalVaeModel Model, Tensor X) Setup()
@@ -22,10 +23,11 @@ public class GradientVarianceTests
     public void Deterministic_estimators_have_no_variance_and_the_score_function_has_by_far_the_most()
     {
         var (model, x) = Setup();
+        using var threads = LibTorchThreads.Set(1);
         using (model)
         using (x)
         {
-            var result = GradientVariance.Measure(model, x, temperature: 1.0, draws: 20, seed: 1, GradientEstimators.All);
+            var result = GradientVariance.Measure(model, x, new GradientVariance.Request(Temperature: 1.0, Draws: 20, Seed: 1), GradientEstimators.All);
             var byKind = result.Figures.ToDictionary(f => f.Estimator);
             Assert.Equal(GradientEstimators.All, result.Figures.Select(f => f.Estimator));
             Assert.Equal(0, byKind[GradientEstimator.Softmax].TotalVariance);
@@ -45,11 +47,12 @@ public class GradientVarianceTests
     public void The_same_seed_gives_the_same_figures_and_the_reference_is_measured_even_when_not_asked_for()
     {
         var (model, x) = Setup();
+        using var threads = LibTorchThreads.Set(1);
         using (model)
         using (x)
         {
-            var a = GradientVariance.Measure(model, x, 1.0, 5, 3, [GradientEstimator.StraightThrough]);
-            var b = GradientVariance.Measure(model, x, 1.0, 5, 3, [GradientEstimator.StraightThrough]);
+            var a = GradientVariance.Measure(model, x, new GradientVariance.Request(1.0, 5, 3), [GradientEstimator.StraightThrough]);
+            var b = GradientVariance.Measure(model, x, new GradientVariance.Request(1.0, 5, 3), [GradientEstimator.StraightThrough]);
             Assert.Single(a.Figures);
             Assert.Equal(a.Figures, b.Figures);
             Assert.True(a.Figures[0].DistanceToScoreFunction > 0 && a.Figures[0].NoiseFloor > 0);

@@ -234,9 +234,19 @@ public class HostileUserTests
                 "its content is printed above in full"),
             (["bench", "--steps", "0"], null, ExitCodes.Refused, "--steps must be between 1"),
             (["bench", "--eval-size", "10001"], null, ExitCodes.Refused, "--eval-size must be between 1 and 10000"),
+            // export
+            (["export", run, "--out", dir.File("x.pt")], fail("x.pt"), ExitCodes.Failed, "No space left on device"),
+            (["export", dir.File("no-such-run")], null, ExitCodes.Refused, "is not a folder"),
+            (["export", run, "--out", Path.Combine(run, RunLayout.MetricsName)], null, ExitCodes.Refused, "is the run's own metrics.csv"),
+            // import
+            (["import", dir.File("exported.pt"), "--runs-dir", dir.File("imported")], fail("config"), ExitCodes.Failed, "No space left on device"),
+            (["import", dir.File("garbage.bin"), "--runs-dir", dir.File("r")], null, ExitCodes.Refused, "neither a PyTorch state_dict"),
         };
+        var exported = CliRunner.Run(dir.Path, ["export", run, "--out", dir.File("exported.pt")]);
+        Assert.True(exported.ExitCode == 0, exported.Stdout + exported.Stderr);
         foreach (var (args, env, code, expected) in cases)
             AssertOneErrorLine(CliRunner.Run(dir.Path, args, env), code, expected);
+        Assert.False(Directory.Exists(dir.File("imported")) && Directory.EnumerateFileSystemEntries(dir.File("imported")).Any());
 
         // 130 for --resume too: a stop during the run it continues.
         var stopped = CliRunner.Run(dir.Path, _mnist.ResumeArgs(run, "--epochs", "3"), new Dictionary<string, string> { [FaultVariables.StopAfterStep] = "5" });

@@ -9,7 +9,8 @@ public static class CliRunner
 
     public static string AppDll => Path.Combine(AppContext.BaseDirectory, "CategoricalVae.dll");
 
-    public static Process Start(string workDir, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    /// <param name="dll">The assembly to run: the app by default, or the tests' own entry point (<see cref="ChildMain"/>).</param>
+    public static Process Start(string workDir, IEnumerable<string> args, IDictionary<string, string>? env = null, string? dll = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -19,7 +20,7 @@ public static class CliRunner
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(AppDll);
+        start.ArgumentList.Add(dll ?? AppDll);
         foreach (string a in args)
             start.ArgumentList.Add(a);
         foreach (var (k, v) in env ?? new Dictionary<string, string>())
@@ -27,9 +28,9 @@ public static class CliRunner
         return Process.Start(start)!;
     }
 
-    public static Result Run(string workDir, IEnumerable<string> args, IDictionary<string, string>? env = null, int timeoutSeconds = 600)
+    public static Result Run(string workDir, IEnumerable<string> args, IDictionary<string, string>? env = null, int timeoutSeconds = 600, string? dll = null)
     {
-        using var p = Start(workDir, args, env);
+        using var p = Start(workDir, args, env, dll);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(timeoutSeconds * 1000))

@@ -166,4 +166,45 @@ public class RunLauncherTests
         Assert.Equal(TrainingOutcome.Completed, resumed.Outcome);
         Assert.Equal(RunFolder.LossColumns(whole.RunPath), RunFolder.LossColumns(graph.RunPath));
     }
+
+    /// <summary>bfloat16 products are refused on a processor without bfloat16 dot products (here one that says so, not
+    /// the machine's), with one line naming the way out; --emulate-bf16 or a processor that has them trains, and the
+    /// run records its precision.</summary>
+    [Fact]
+    public void Bf16_is_refused_without_bfloat16_dot_products_unless_emulation_is_asked_for()
+    {
+        if (!CategoricalVae.Native.TeamProduct.IsBf16Available)
+            return;
+        using var dir = new TempDir();
+        using var data = SyntheticData.Create(train: 200, test: 50);
+        using var stop = new StopSignal();
+        var without = new CategoricalVae.Native.ProcessorFeatures(false, "x86-64 with AVX2");
+        var with = new CategoricalVae.Native.ProcessorFeatures(true, "x86-64 with AVX512-BF16");
+        var bf16 = Small(dir.Path) with { Epochs = 1, Precision = CategoricalVae.Model.Precision.Bf16 };
+
+        var refused = Assert.Throws<UserFacingException>(() => new RunLauncher(_ => data, processor: without) { Console = ConsoleOutput.None }.Start(bf16, stop));
+        Assert.Equal(ExitCodes.Refused, refused.ExitCode);
+        Assert.StartsWith("--precision bf16: this processor (x86-64 with AVX2) has no bfloat16 dot products", refused.Message);
+        Assert.Contains("--emulate-bf16", refused.Message);
+        Assert.Empty(Directory.GetDirectories(dir.Path));
+
+        var emulated = new RunLauncher(_ => data, processor: without) { Console = ConsoleOutput.None }.Start(bf16 with { EmulateBf16 = true, Name = "emulated" }, stop);
+        Assert.Equal(TrainingOutcome.Completed, emulated.Outcome);
+        Assert.Contains("bf16 (emulated) products", File.ReadAllText(Path.Combine(emulated.RunPath, RunLayout.LogName)));
+        var native = new RunLauncher(_ => data, processor: with) { Console = ConsoleOutput.None }.Start(bf16 with { Name = "native" }, stop);
+        Assert.Equal(CategoricalVae.Model.Precision.Bf16, RunConfig.Load(Path.Combine(native.RunPath, RunLayout.ConfigName)).Options.Precision);
+        Assert.Contains("with bfloat16 products", File.ReadAllText(Path.Combine(native.RunPath, RunLayout.LogName)));
+        // The same arithmetic either way: the emulation is the processor's business, not the run's.
+        Assert.Equal(RunFolder.LossColumns(emulated.RunPath), RunFolder.LossColumns(native.RunPath));
+    }
+
+    [Fact]
+    public void Bf16_rules_refuse_what_the_fused_pass_cannot_do()
+    {
+        var bf16 = TrainOptions.Defaults with { Precision = CategoricalVae.Model.Precision.Bf16 };
+        Assert.Null(bf16.Problem());
+        Assert.Contains("--autograd", (bf16 with { Autograd = true }).Problem());
+        Assert.Contains("score-function", (bf16 with { Estimator = CategoricalVae.Model.Estimators.GradientEstimator.ScoreFunction }).Problem());
+        Assert.Equal("--emulate-bf16 needs --precision bf16.", (TrainOptions.Defaults with { EmulateBf16 = true }).Problem());
+    }
 }

@@ -60,6 +60,34 @@ public sealed record BenchReport
     /// <summary>The same phases through TorchSharp's autograd graph (--autograd), measured in the same run.</summary>
     public required StepBreakdown.Phases GraphPhases { get; init; }
 
+    /// <summary>The same run with bfloat16 products, where MKL has them (emulated where the processor lacks them).</summary>
+    public Bf16Figures? Bf16 { get; init; }
+
+    /// <summary>PyTorch's best step over our bfloat16 step, with --pytorch.</summary>
+    public double? Bf16SpeedupOverPytorch => Pytorch is { } p && Bf16 is { } b ? p.BestMsPerStep / b.TrainMsPerStep : null;
+
+    public sealed record Bf16Figures
+    {
+        /// <summary>What the processor offers (<see cref="Native.ProcessorFeatures.Description"/>).</summary>
+        public required string Processor { get; init; }
+
+        /// <summary>True where the processor has no bfloat16 dot products and MKL emulates them.</summary>
+        public required bool Emulated { get; init; }
+        public required double FloorMsPerStep { get; init; }
+
+        /// <summary>Median over repeats of the bfloat16 floor over the float32 floor measured right after it.</summary>
+        public required double FloorToFp32Floor { get; init; }
+        public required double TrainMsPerStep { get; init; }
+        public required double[] TrainMsPerStepByRepeat { get; init; }
+        public required double[] FloorMsPerStepByRepeat { get; init; }
+
+        /// <summary>The bfloat16 step over the float32 step of the same bench run.</summary>
+        public required double StepToFp32Step { get; init; }
+    }
+
+    /// <summary>The estimators with no fused form: they always train through the autograd graph, at its speed.</summary>
+    public required IReadOnlyList<string> GraphOnlyEstimators { get; init; }
+
     static string Breakdown(StepBreakdown.Phases p) =>
         $"batch {p.BatchMs:F2} + forward/loss {p.ForwardLossMs:F2} + backward {p.BackwardMs:F2} + gradient check {p.GradientCheckMs:F2} + Adam {p.OptimizerMs:F2} = {p.TotalMs:F2} ms";
 
@@ -77,15 +105,26 @@ public sealed record BenchReport
             ("peak RSS", $"{PeakRssMb:F0} MB  (target ≤ 1024)"),
             ("step breakdown, fused", Breakdown(Phases)),
             ("step breakdown, autograd", Breakdown(GraphPhases)),
+            ("autograd-only estimators", $"{string.Join(", ", GraphOnlyEstimators)} (no fused form: they train at the autograd step's speed)"),
             ("Adam: fused vs stock", $"{Phases.OptimizerMs:F2} ms vs {Phases.StockAdamMs:F2} ms per step (TorchSharp's optim.Adam; same moments, weights to a rounding)"),
         };
+        if (Bf16 is { } b)
+            rows =
+            [
+                .. rows,
+                ("bf16 matmul floor", $"{b.FloorMsPerStep:F2} ms/step = {b.FloorToFp32Floor:F2}× the float32 floor (median of per-repeat ratios){(b.Emulated ? $"; emulated: {b.Processor} has no bfloat16 dot products" : "")}"),
+                ("bf16 training step", $"{b.TrainMsPerStep:F2} ms/step = {b.StepToFp32Step:F2}× the float32 step  (target ≤ 0.65)"),
+            ];
         if (Pytorch is { } p)
             rows =
             [
                 .. rows,
                 ("PyTorch original", string.Join(", ", p.MsPerStepByThreads.Select(kv => $"{kv.Value:F2} ms/step at {kv.Key} thread{(kv.Key == 1 ? "" : "s")}")) +
                     $"  (torch {p.TorchVersion}, {p.Blas}, OPENBLAS_NUM_THREADS=1)"),
-                ("speed-up over PyTorch", $"{SpeedupOverPytorch:F2}×  (its best setting, {p.BestThreads} thread{(p.BestThreads == 1 ? "" : "s")}; target ≥ 2)"),
+                ("PyTorch, autocast bf16", string.Join(", ", p.AutocastMsPerStepByThreads.Select(kv => $"{kv.Value:F2} ms/step at {kv.Key} thread{(kv.Key == 1 ? "" : "s")}")) +
+                    (p.AutocastProbe ? $"  (a {PytorchReference.ProbeSteps}-step probe: the processor has no bfloat16 dot products)" : "")),
+                ("speed-up over PyTorch", $"{SpeedupOverPytorch:F2}×  (its best setting, {(p.BestIsAutocast ? "autocast bf16" : "float32")} at {p.BestThreads} thread{(p.BestThreads == 1 ? "" : "s")}; target ≥ 2)"
+                    + (Bf16SpeedupOverPytorch is { } b16 ? $"; with bf16 products {b16:F2}× (target ≥ 2.5)" : "")),
                 ("speed-up bound", $"{SpeedupBoundOverPytorch:F2}×  (PyTorch's best over the matmul floor: the most a step of these products can reach)"),
             ];
         int width = rows.Max(r => r.Item1.Length);

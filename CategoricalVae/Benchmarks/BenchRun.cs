@@ -35,10 +35,15 @@ public static class BenchRun
         if (reference != null && source != "mnist")
             throw UserFacingException.Refused("--pytorch needs the real MNIST in --data-dir (the reference script never downloads).");
         var timer = new EpochTimer(options, s.Steps);
+        var processor = ProcessorFeatures.Current;
+        var bf16 = TeamProduct.IsBf16Available ? new Bf16Timer(options, s.Steps) : null;
         try
         {
             var trained = launcher(data).Start(options, stop, new ObserverList(timer, new FirstStepClock(startupOrigin, timer)));
             if (trained.Outcome == TrainingOutcome.Interrupted || stop.Requested)
+                throw new OperationCanceledException();
+            if (bf16 != null && launcher(data).Start(options with { Precision = Model.Precision.Bf16, EmulateBf16 = !processor.NativeBf16, Name = "bench-bf16" }, stop, bf16)
+                    .Outcome == TrainingOutcome.Interrupted)
                 throw new OperationCanceledException();
         }
         finally
@@ -51,11 +56,13 @@ public static class BenchRun
             StepBreakdown.Measure(options.BatchSize, options.LatentDim, options.Categories, s.Hard, s.Steps));
         if (stop.Requested)
             throw new OperationCanceledException();
+        if (bf16 != null)
+            report = report with { Bf16 = bf16.Report(report.TrainMsPerStep, processor) };
         if (reference == null)
             return report;
-        Console.WriteLine($"Timing the PyTorch original at 1 and {Environment.ProcessorCount} threads …");
+        Console.WriteLine($"Timing the PyTorch original at 1 and {Environment.ProcessorCount} threads, in float32 and under autocast to bfloat16 …");
         var pytorch = PytorchReference.Measure(reference.Python, reference.Script, Path.GetFullPath(s.DataDir), s.Steps, s.Repeats, s.Hard,
-            new[] { 1, Environment.ProcessorCount }.Distinct(), OpenMpSpin.Settings);
+            new[] { 1, Environment.ProcessorCount }.Distinct(), OpenMpSpin.Settings, processor.NativeBf16);
         return stop.Requested ? throw new OperationCanceledException() : report with { Pytorch = pytorch };
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CategoricalVae.Model.Estimators;
 using CategoricalVae.Native;
 using CategoricalVae.Runs;
 using CategoricalVae.Training;
@@ -65,6 +66,7 @@ public sealed class EpochTimer(TrainOptions options, int steps) : ITrainingObser
             StartupSeconds = StartupSeconds,
             Phases = phases.Fused,
             GraphPhases = phases.Graph,
+            GraphOnlyEstimators = GradientEstimators.All.Where(e => GradientEstimators.For(e).Fused is null).Select(GradientEstimators.Name).ToList(),
             PeakRssMb = ProcessMemory.PeakRssMb(),
             OpenMp = new Dictionary<string, string>(OpenMpSpin.Settings),
         };

@@ -28,8 +28,10 @@ public static class MatmulFloor
 
     /// <summary>Median milliseconds per step over <paramref name="repeats"/> runs of <paramref name="steps"/> steps, with
     /// the products done as the fused pass does them (<see cref="TeamProduct"/> where MKL's sgemm can be called, else
-    /// libtorch's addmm), or with <paramref name="addmm"/> always through libtorch's addmm (the reference).</summary>
-    public static unsafe double MillisecondsPerStep(int batch, int[] widths, int steps, int repeats, int warmup = 20, bool addmm = false)
+    /// libtorch's addmm), or with <paramref name="addmm"/> always through libtorch's addmm (the reference), or with
+    /// <paramref name="bf16"/> as the bfloat16 step does them (bfloat16 operands, float32 accumulation; converting the
+    /// operands is the step's work, not the floor's).</summary>
+    public static unsafe double MillisecondsPerStep(int batch, int[] widths, int steps, int repeats, int warmup = 20, bool addmm = false, bool bf16 = false)
     {
         using var scope = NewDisposeScope();
         using var g = new Generator(1);
@@ -44,6 +46,9 @@ public static class MatmulFloor
         var transposedGradOut = gradOut.Select(d => d.t()).ToArray();
 
         var products = !addmm && TeamProduct.IsAvailable ? new TeamProduct(get_num_threads()) : null;
+        if (bf16)
+            return Median(Repeats(repeats, steps, warmup, Bf16Step(products ?? throw new InvalidOperationException("bfloat16 products need MKL"),
+                batch, widths, weights, inputs, gradOut, outputs, inputGrads, weightGrads)));
 
         void TeamStep(TeamProduct team)
         {
@@ -76,15 +81,42 @@ public static class MatmulFloor
             }
         }
 
-        for (int i = 0; i < warmup; i++) Step();
+        return Median(Repeats(repeats, steps, warmup, Step));
+    }
+
+    /// <summary>Milliseconds per step of each of <paramref name="repeats"/> runs of <paramref name="steps"/> steps.</summary>
+    static List<double> Repeats(int repeats, int steps, int warmup, Action step)
+    {
+        for (int i = 0; i < warmup; i++) step();
         var times = new List<double>();
         for (int r = 0; r < repeats; r++)
         {
             var clock = Stopwatch.StartNew();
-            for (int i = 0; i < steps; i++) Step();
+            for (int i = 0; i < steps; i++) step();
             times.Add(clock.Elapsed.TotalMilliseconds / steps);
         }
-        return Median(times);
+        return times;
+    }
+
+    /// <summary>The 17 products with bfloat16 copies of the operands made once.</summary>
+    static unsafe Action Bf16Step(TeamProduct team, int batch, int[] widths, Tensor[] weights, Tensor[] inputs, Tensor[] gradOut, Tensor[] outputs, Tensor[] inputGrads, Tensor[] weightGrads)
+    {
+        int layers = widths.Length - 1;
+        ushort* Half(Tensor t) => (ushort*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(t.bytes));
+        var w = weights.Select(t => t.to(ScalarType.BFloat16)).ToArray();
+        var x = inputs.Select(t => t.to(ScalarType.BFloat16)).ToArray();
+        var d = gradOut.Select(t => t.to(ScalarType.BFloat16)).ToArray();
+        return () =>
+        {
+            for (int i = 0; i < layers; i++)
+                team.MultiplyBf16(false, true, batch, widths[i + 1], widths[i], Half(x[i]), widths[i], Half(w[i]), widths[i], Pointer(outputs[i]), widths[i + 1]);
+            for (int i = layers - 1; i >= 0; i--)
+            {
+                if (i > 0)
+                    team.MultiplyBf16(false, false, batch, widths[i], widths[i + 1], Half(d[i]), widths[i + 1], Half(w[i]), widths[i], Pointer(inputGrads[i]), widths[i]);
+                team.MultiplyBf16(true, false, widths[i + 1], widths[i], batch, Half(d[i]), widths[i + 1], Half(x[i]), widths[i], Pointer(weightGrads[i]), widths[i]);
+            }
+        };
     }
 
     public static double Median(IEnumerable<double> values)

@@ -17,6 +17,8 @@ public static class CliApp
         root.Subcommands.Add(SweepCommand.Create(services));
         root.Subcommands.Add(GradVarCommand.Create(services));
         root.Subcommands.Add(BenchCommand.Create(services));
+        root.Subcommands.Add(ExportCommand.Create(services));
+        root.Subcommands.Add(ImportCommand.Create(services));
         return root;
     }
 

@@ -10,8 +10,9 @@ namespace CategoricalVae.Cli;
 /// training observers, and the MNIST of this process, loaded once and shared by every run in it.</summary>
 /// <param name="dataSource">Gives the MNIST of a data folder (offline or not); null: fetch and verify the real files.</param>
 /// <param name="decorate">Wraps every run's pass (the guarantee tests' NaN losses and gradients); null for none.</param>
+/// <param name="processor">What the processor offers bfloat16 products; this one's by default.</param>
 public sealed class CliServices(IFaultPlan faults, IReadOnlyList<ITrainingObserver> observers, Func<string, bool, MnistData>? dataSource = null,
-    PassDecorator? decorate = null)
+    PassDecorator? decorate = null, ProcessorFeatures? processor = null)
 {
     readonly Dictionary<string, MnistData> _data = [];
 
@@ -19,10 +20,10 @@ public sealed class CliServices(IFaultPlan faults, IReadOnlyList<ITrainingObserv
     public IReadOnlyList<ITrainingObserver> Observers => observers;
     public AtomicWriter Writer { get; } = new(faults);
 
-    public RunLauncher Launcher(ConsoleOutput console) => new(LoadForRun, faults, decorate) { Console = console };
+    public RunLauncher Launcher(ConsoleOutput console) => new(LoadForRun, faults, decorate, processor) { Console = console };
 
     /// <summary>A launcher that trains on <paramref name="data"/> whatever the options' data folder.</summary>
-    public RunLauncher Launcher(MnistData data, ConsoleOutput console) => new(_ => data, faults, decorate) { Console = console };
+    public RunLauncher Launcher(MnistData data, ConsoleOutput console) => new(_ => data, faults, decorate, processor) { Console = console };
 
     /// <summary>Loads libtorch (one line naming the loader's reason if it cannot) before the first tensor is made. The
     /// loader's full trace goes to the temp folder: never into a run folder, nor a runs folder it would create.</summary>

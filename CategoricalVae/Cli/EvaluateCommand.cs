@@ -96,7 +96,7 @@ public static class EvaluateCommand
         BoundEvaluation.Result result;
         try
         {
-            result = evaluator.Run(test, temperature, trained.Estimator);
+            result = evaluator.Run(test, temperature, Model.Estimators.GradientEstimators.For(trained.Estimator, trained.EstimatorSettings));
             // A stop that arrived during the last batch counts too: a request is never ignored.
             if (stop.Requested)
                 throw new OperationCanceledException($"stopped after all {test.Count} images, before writing");

@@ -37,7 +37,7 @@ public sealed class BoundEvaluation
 
     public sealed record Result(EvaluationReport.Estimate Elbo, EvaluationReport.Estimate ImportanceWeighted, double Kl, EvaluationReport.RelaxedLoss Relaxed);
 
-    public Result Run(MnistDataset test, double temperature, GradientEstimator estimator)
+    public Result Run(MnistDataset test, double temperature, IGradientEstimator estimator)
     {
         Model.eval();
         var elbo = new double[test.Count];
@@ -49,7 +49,7 @@ public sealed class BoundEvaluation
         using var relaxedNoise = new Generator(RelaxedNoiseSeed, generatorDevice);
         var sums = new LossAccumulator();
         var bounds = VaePasses.Bounds(Model);
-        using var relaxed = VaePasses.For(Model, GradientEstimators.For(estimator), Math.Max(1, Math.Min(ImagesPerBatch, test.Count)), Autograd);
+        using var relaxed = VaePasses.For(Model, estimator, Math.Max(1, Math.Min(ImagesPerBatch, test.Count)), Autograd);
         using var _ = no_grad();
         for (int offset = 0, batch = Math.Min(ImagesPerBatch, test.Count); offset < test.Count; offset += Math.Min(batch, test.Count - offset))
         {

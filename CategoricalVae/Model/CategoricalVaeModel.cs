@@ -71,16 +71,19 @@ public sealed class CategoricalVaeModel : nn.Module<Tensor, LatentSampling, VaeF
     }
 
     /// <summary>The forward pass through the autograd graph: the logits, the code <paramref name="sampling"/> draws from
-    /// them, the reconstruction of that code and q(y|x) (softmax per latent).</summary>
+    /// them (S codes per example, in a row, for an estimator that draws several), the reconstruction of every code and
+    /// q(y|x) (softmax per latent, one row per example).</summary>
     public override VaeForward forward(Tensor x, LatentSampling sampling)
     {
         using var scope = NewDisposeScope();
         var logits = Encode(x);
-        var code = sampling.Estimator.Code(logits, sampling.Temperature, sampling.Noise);
+        int samples = sampling.Estimator.SamplesPerExample;
+        var drawnFrom = samples == 1 ? logits : logits.repeat_interleave(samples, 0);
+        var code = sampling.Estimator.Code(drawnFrom, sampling.Temperature, sampling.Noise);
         var reconstruction = Decode(code.view(-1, LatentDim * Categories));
         var posterior = logits.softmax(-1).view(-1, LatentDim * Categories);
         return new VaeForward(reconstruction.MoveToOuterDisposeScope(), posterior.MoveToOuterDisposeScope(),
-            logits.MoveToOuterDisposeScope(), code.MoveToOuterDisposeScope());
+            drawnFrom.MoveToOuterDisposeScope(), code.MoveToOuterDisposeScope(), samples);
     }
 
     public static long ParameterCount(int latentDim, int categories)

@@ -38,15 +38,29 @@ public static class VaeLoss
     public static VaeLossTerms Compute(VaeForward pass, Tensor target, int categories, IGradientEstimator estimator)
     {
         if (!estimator.NeedsSurrogate)
-            return Compute(pass.Reconstruction, target, pass.Posterior, categories);
+            return Compute(pass.Reconstruction, target, pass.Posterior, categories, pass.SamplesPerExample);
         using var scope = NewDisposeScope();
-        long batch = target.shape[0];
-        var perExample = ReconstructionLossPerExample(pass.Reconstruction, target);
-        var bce = perExample.sum() / batch;
+        var targets = Repeated(target, pass.SamplesPerExample);
+        var perExample = ReconstructionLossPerExample(pass.Reconstruction, targets);
+        var bce = perExample.sum() / targets.shape[0];
         var kl = KlToUniform(pass.Posterior, categories).mean();
         var surrogate = estimator.Surrogate(pass.Logits, pass.Code, perExample.detach());
         var total = bce + kl + (surrogate - surrogate.detach());
         return new VaeLossTerms(total.MoveToOuterDisposeScope(), bce.MoveToOuterDisposeScope(), kl.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The loss terms when the reconstruction holds <paramref name="samplesPerExample"/> rows per example (in a
+    /// row): the reconstruction term is the mean over every row.</summary>
+    public static VaeLossTerms Compute(Tensor reconstruction, Tensor target, Tensor posterior, int categories, int samplesPerExample) =>
+        // The summed BCE is divided by its rows, B·S; the KL is a mean over the B rows of the posterior.
+        samplesPerExample == 1 ? Compute(reconstruction, target, posterior, categories)
+            : Compute(reconstruction, Repeated(target, samplesPerExample), posterior, categories);
+
+    /// <summary>Each row of <paramref name="target"/> [B, …] repeated <paramref name="times"/> times in a row, flattened to pixels.</summary>
+    static Tensor Repeated(Tensor target, int times)
+    {
+        var flat = target.view(-1, CategoricalVaeModel.PixelCount);
+        return times == 1 ? flat : flat.repeat_interleave(times, 0);
     }
 
     /// <summary>ℓ = −log p(x|z) per example [B]: the BCE summed over pixels (NaN where the reconstruction is).</summary>

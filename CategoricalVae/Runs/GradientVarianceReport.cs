@@ -20,6 +20,9 @@ public sealed record GradientVarianceReport
     public required int TestImages { get; init; }
     public required int Draws { get; init; }
     public required long EncoderParameters { get; init; }
+
+    /// <summary>‖g*‖, the norm of the exact encoder gradient, when gradvar enumerated the codes (--exact); else null.</summary>
+    public double? ExactGradientNorm { get; init; }
     public required List<Row> Estimators { get; init; }
 
     /// <summary>The total variance gradvar.json records for <paramref name="estimator"/> in <paramref name="runDir"/>, if any.</summary>
@@ -47,5 +50,15 @@ public sealed record GradientVarianceReport
         public required double DistanceToScoreFunctionMean { get; init; }
         /// <summary>√((Var + Var_score_function)/draws): the distance two unbiased means show from sampling alone.</summary>
         public required double NoiseFloor { get; init; }
+
+        /// <summary>With --exact: (‖mean − g*‖² − tr(Σ̂)/draws)/‖g*‖², an unbiased estimate of the squared bias relative to
+        /// the exact gradient's squared norm (zero within its error for an unbiased estimator).</summary>
+        public double? RelativeSquaredBias { get; init; }
+
+        /// <summary>Its standard error: the delete-a-group jackknife over 20 groups of consecutive draws.</summary>
+        public double? RelativeSquaredBiasStandardError { get; init; }
+
+        /// <summary>cos(mean, g*).</summary>
+        public double? CosineToExact { get; init; }
     }
 }

@@ -54,7 +54,8 @@ public sealed class OutputPath
             throw UserFacingException.Refused($"{option} {shown} is in {system}, which holds the system's files, not results; name a file elsewhere.");
         if (Directory.Exists(folder))
         {
-            if (new RunLayout(folder).HoldsRun && RunLayout.Owns(name) && !Same(full, ownOutput))
+            var run = new RunLayout(folder);
+            if (run.HoldsRun && (RunLayout.Owns(name) || run.OwnsExport(name)) && !Same(full, ownOutput))
                 throw UserFacingException.Refused($"{option} {shown} is the run's own {name}; writing it would damage the run. Name another file.");
             if (new SweepLayout(folder).IsSweep && SweepLayout.Owns(name))
                 throw UserFacingException.Refused($"{option} {shown} is the sweep's own {name}; writing it would damage the sweep. Name another file.");

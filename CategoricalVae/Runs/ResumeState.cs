@@ -11,8 +11,14 @@ namespace CategoricalVae.Runs;
 public static class ResumeState
 {
     /// <summary>The checkpoint state to continue from, or null to start the run afresh (only with --force).</summary>
-    public static CheckpointState? Check(RunDirectory run, TrainOptions options, bool force)
+    /// <param name="imported">Where the run's weights were imported from, if they were: such a run cannot start
+    /// afresh, since its seed would draw random weights in place of the imported ones.</param>
+    public static CheckpointState? Check(RunDirectory run, TrainOptions options, bool force, ImportSource? imported = null)
     {
+        CheckpointState? RestartAfresh(RunDirectory run) => imported == null ? SetAsideForRestart(run) : throw UserFacingException.Refused(
+            $"{run.Path} holds weights imported from {imported.File}, and its checkpoint is missing or damaged; nothing was changed " +
+            "(restarting would replace the imported weights with random ones: import the file again into a new run).");
+
         RunLayout layout = run.Layout;
         string restart = $"--resume {run.Path} --force restarts this run from epoch 1 in place, keeping the old files as *{RunLayout.DamagedSuffix}.";
         MetricsFile metrics = MetricsCsv.ReadWithNotes(layout.MetricsFile);
@@ -81,7 +87,7 @@ public static class ResumeState
         return state;
     }
 
-    static CheckpointState? RestartAfresh(RunDirectory run)
+    static CheckpointState? SetAsideForRestart(RunDirectory run)
     {
         Backup(run.Layout.CheckpointFile);
         Backup(run.Layout.MetricsFile);

@@ -24,6 +24,10 @@ public sealed record RunConfig
     public required DateTime StartTimeUtc { get; init; }
     public List<DateTime> ResumedAtUtc { get; init; } = [];
 
+    /// <summary>For a run made by `import`: where its weights came from. Absent from trained runs' config.json.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ImportSource? Imported { get; init; }
+
     /// <summary>The OpenMP settings libtorch ran with (GOMP_SPINCOUNT, OMP_WAIT_POLICY, OMP_NUM_THREADS), as
     /// far as they were set; they change speed, not results.</summary>
     public Dictionary<string, string> OpenMp { get; init; } = [];

@@ -18,6 +18,12 @@ public sealed class RunLayout
     public const string GradientVarianceName = "gradvar.json";
     public const string TensorBoardPrefix = "events.out.tfevents.";
 
+    /// <summary>Extensions of the weights `export` writes: a PyTorch state_dict (torch.save's zip) and safetensors.</summary>
+    public const string PytorchExtension = ".pt", SafetensorsExtension = ".safetensors";
+
+    /// <summary>Added to an exported weights file's name for the JSON beside it (X.pt → X.pt.json).</summary>
+    public const string ExportMetadataSuffix = ".json";
+
     /// <summary>Suffix of the copies --force keeps of the files it repairs.</summary>
     public const string DamagedSuffix = ".damaged";
 
@@ -40,6 +46,14 @@ public sealed class RunLayout
     public string KeptCheckpoint(int epoch) => File($"{KeptCheckpointPrefix}{epoch}.bin");
 
     public const string KeptCheckpointPrefix = "checkpoint-epoch-";
+
+    /// <summary>Where `export` writes by default: named after the run, with the epoch when it exports a kept
+    /// checkpoint rather than the latest.</summary>
+    public string ExportFile(string extension, int? keptEpoch = null) =>
+        File(keptEpoch == null ? $"{Name}{extension}" : $"{Name}-epoch-{keptEpoch}{extension}");
+
+    /// <summary>The JSON beside exported weights, which `import` reads when it is there.</summary>
+    public static string ExportMetadataFile(string weightsFile) => weightsFile + ExportMetadataSuffix;
 
     const string TrainReconstructionPrefix = "reconstruction-train-", TestReconstructionPrefix = "reconstruction-test-",
         PriorSamplesPrefix = "samples-", LatentUsagePrefix = "latent-usage-", TraversalPrefix = "traversal-", PictureExtension = ".png";
@@ -67,6 +81,15 @@ public sealed class RunLayout
                || Numbered(name, KeptCheckpointPrefix, ".bin")
                || new[] { TrainReconstructionPrefix, TestReconstructionPrefix, PriorSamplesPrefix, LatentUsagePrefix, TraversalPrefix }
                    .Any(prefix => Numbered(name, prefix, PictureExtension));
+    }
+
+    /// <summary>True for the files `export` writes into this run folder by default (<see cref="ExportFile"/> and the
+    /// JSON beside it), which no other command's output may take.</summary>
+    public bool OwnsExport(string fileName)
+    {
+        string name = fileName.EndsWith(ExportMetadataSuffix, StringComparison.Ordinal) ? fileName[..^ExportMetadataSuffix.Length] : fileName;
+        string? stem = new[] { PytorchExtension, SafetensorsExtension }.Where(e => name.EndsWith(e, StringComparison.Ordinal)).Select(e => name[..^e.Length]).FirstOrDefault();
+        return stem == Name || (stem != null && Numbered(stem + ".", Name + "-epoch-", "."));
     }
 
     static bool Numbered(string name, string prefix, string extension) =>

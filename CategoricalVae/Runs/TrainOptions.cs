@@ -42,6 +42,23 @@ public sealed record TrainOptions
     }
 
     public GradientEstimator Estimator { get; init; } = GradientEstimator.GumbelSoftmax;
+
+    /// <summary>Gumbel-Rao's conditional Gumbel draws per sample (used by that estimator only).</summary>
+    public int RaoSamples { get; init; } = EstimatorSettings.DefaultRaoSamples;
+
+    /// <summary>RLOO's samples per example (used by that estimator only).</summary>
+    public int RlooSamples { get; init; } = EstimatorSettings.DefaultRlooSamples;
+
+    /// <summary>The arithmetic of the fused pass's matrix products.</summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
+
+    /// <summary>Train in bfloat16 on a processor without bfloat16 dot products, which MKL then emulates (the same
+    /// arithmetic, no faster than float32): for checking accuracy. A session setting, not part of the run.</summary>
+    public bool EmulateBf16 { get; init; }
+
+    /// <summary>The estimators' own settings, as this run gives them.</summary>
+    [JsonIgnore]
+    public EstimatorSettings EstimatorSettings => new(RaoSamples, RlooSamples);
     public double Temperature { get; init; } = 1.0;
     public double TempMin { get; init; } = 0.5;
     public double AnnealRate { get; init; } = 3e-5;
@@ -149,6 +166,8 @@ public sealed record TrainOptions
         if (LatentDim < 1) return $"--latent-dim must be at least 1 (got {LatentDim}).";
         if (Categories < 2) return $"--categories must be at least 2 (got {Categories}).";
         if (CodeSize > MaxCodeSize) return $"--latent-dim {LatentDim} × --categories {Categories} = {CodeSize} code units; at most {MaxCodeSize} are supported.";
+        if (RaoSamples is < 1 or > EstimatorSettings.MaxRaoSamples) return $"--rao-samples must be between 1 and {EstimatorSettings.MaxRaoSamples} (got {RaoSamples}).";
+        if (RlooSamples is < 2 or > EstimatorSettings.MaxRlooSamples) return $"--rloo-samples must be between 2 and {EstimatorSettings.MaxRlooSamples}: leave-one-out needs two (got {RlooSamples}).";
         if (LogInterval < 1) return $"--log-interval must be at least 1 (got {LogInterval}).";
         if (!DeviceNames.Contains(Device)) return $"--device must be one of {string.Join(", ", DeviceNames)} (got '{Device}').";
         if (Threads < 1 || Threads > MaxThreads) return $"--threads must be between 1 and {MaxThreads} (got {Threads}).";
@@ -162,6 +181,12 @@ public sealed record TrainOptions
         if (!Enum.IsDefined(Binarize)) return $"--binarize must be none, fixed or dynamic (got {Binarize}).";
         if (Binarize == Binarization.None && BinarizeSeed != null) return "--binarize-seed needs --binarize fixed or dynamic.";
         if (ParseEpochs(KeepCheckpoints, out string? keepProblem) == null) return keepProblem;
+        if (!Enum.IsDefined(Precision)) return $"--precision must be fp32 or bf16 (got {Precision}).";
+        if (Precision == Precision.Bf16 && UsesAutograd) return "--precision bf16 is done by the fused CPU pass; --autograd trains through the graph in float32.";
+        if (Precision == Precision.Bf16 && GradientEstimators.For(Estimator).Fused is null)
+            return $"--precision bf16 is done by the fused CPU pass, and {GradientEstimators.Name(Estimator)} trains through the autograd graph in float32.";
+        if (Precision == Precision.Bf16 && Device == "cuda") return "--precision bf16 is done by the fused CPU pass; on CUDA the run trains through the graph in float32.";
+        if (EmulateBf16 && Precision != Precision.Bf16) return "--emulate-bf16 needs --precision bf16.";
         return null;
     }
 

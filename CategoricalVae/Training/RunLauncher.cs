@@ -4,6 +4,7 @@ using CategoricalVae.Data;
 using CategoricalVae.Native;
 using CategoricalVae.Runs;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace CategoricalVae.Training;
 
@@ -19,17 +20,20 @@ public sealed class RunLauncher
     readonly IFaultPlan _faults;
     readonly AtomicWriter _writer;
     readonly PassDecorator? _decorate;
+    readonly ProcessorFeatures _processor;
 
     /// <param name="loadData">Gives the MNIST of a run's --data-dir once its options passed every check (loading
     /// libtorch too, if need be); called once per run, so it should cache.</param>
     /// <param name="faults">Faults in writes and stop requests, for the tests of the guarantees; none by default.</param>
     /// <param name="decorate">Wraps each run's pass (faults in the loss or gradients, for those tests); none by default.</param>
-    public RunLauncher(Func<TrainOptions, MnistData> loadData, IFaultPlan? faults = null, PassDecorator? decorate = null)
+    /// <param name="processor">What the processor offers bfloat16 products; this one's by default.</param>
+    public RunLauncher(Func<TrainOptions, MnistData> loadData, IFaultPlan? faults = null, PassDecorator? decorate = null, ProcessorFeatures? processor = null)
     {
         _loadData = loadData;
         _faults = faults ?? NoFaults.Instance;
         _writer = new AtomicWriter(_faults);
         _decorate = decorate;
+        _processor = processor ?? ProcessorFeatures.Current;
     }
 
     /// <summary>How the run's log reaches the console.</summary>
@@ -79,7 +83,7 @@ public sealed class RunLauncher
                 return new RunResult(TrainingOutcome.Completed, run.Path, MetricsCsv.Read(layout.MetricsFile).LastOrDefault());
             }
         }
-        CheckpointState? state = ResumeState.Check(run, options, force);
+        CheckpointState? state = ResumeState.Check(run, options, force, previous.Imported);
         return Train(run, data, options, state, previous, stop, observer);
     }
 
@@ -98,9 +102,26 @@ public sealed class RunLauncher
         // Before anything is loaded: MNIST has 60 000 training and 10 000 test images at most.
         if (MemoryEstimate.Problem(options, Math.Min(options.TrainLimit ?? 60_000, 60_000), Math.Min(options.TestLimit ?? 10_000, 10_000)) is { } memory)
             throw UserFacingException.Refused(memory);
+        if (Bf16Problem(options, _processor) is { } bf16)
+            throw UserFacingException.Refused(bf16);
         var data = _loadData(options);
+        if (options.Precision == Model.Precision.Bf16 && DeviceChoice.Resolve(options.Device).type != DeviceType.CPU)
+            throw UserFacingException.Refused("--precision bf16 is done by the fused CPU pass; this run would train on CUDA (give --device cpu).");
         DeviceChoice.Resolve(options.Device);
         return data;
+    }
+
+    /// <summary>Why a bfloat16 run cannot train on <paramref name="processor"/>, or null.</summary>
+    public static string? Bf16Problem(TrainOptions options, ProcessorFeatures processor)
+    {
+        if (options.Precision != Model.Precision.Bf16)
+            return null;
+        if (!TeamProduct.IsBf16Available)
+            return "--precision bf16: this libtorch exports no MKL bfloat16 product (gemm_bf16bf16f32), as on Windows, macOS and ARM64; use --precision fp32.";
+        if (processor.NativeBf16 || options.EmulateBf16)
+            return null;
+        return $"--precision bf16: this processor ({processor.Description}) has no bfloat16 dot products (AVX512-BF16 or AMX-BF16); " +
+            "MKL would emulate them, no faster than float32 (docs/performance.md). Use --precision fp32, or add --emulate-bf16 to train in bfloat16 anyway (for checking accuracy).";
     }
 
     RunResult Train(RunDirectory run, MnistData data, TrainOptions options, CheckpointState? state, RunConfig? previous, StopSignal stop, ITrainingObserver? observer)
@@ -133,9 +154,15 @@ public sealed class RunLauncher
         using var _ = train;
         using var __ = test;
         using var log = TrainLogging.Create(run.Layout.LogFile, Console);
-        log.Information("Run folder {Run} ({Mode}, {Schedule} annealing, seed {Seed}, {Device}, {Threads} threads, {Train} train / {Test} test examples{Resumed})",
-            run.Path, options.Mode, options.AnnealSchedule.ToString().ToLowerInvariant(), options.Seed, device, options.Threads, train.Count, test.Count,
+        log.Information("Run folder {Run} ({Mode}, {Schedule} annealing, seed {Seed}, {Device}, {Threads} threads, {Precision} products, {Train} train / {Test} test examples{Resumed})",
+            run.Path, options.Mode, options.AnnealSchedule.ToString().ToLowerInvariant(), options.Seed, device, options.Threads,
+            options.Precision == Model.Precision.Bf16 ? (_processor.NativeBf16 ? "bf16" : "bf16 (emulated)") : "fp32", train.Count, test.Count,
             state != null ? $", resuming after epoch {state.EpochsCompleted}" + (state.BatchesDoneInEpoch > 0 ? $" + {state.BatchesDoneInEpoch} batches" : "") : "");
+        if (options.Estimator == Model.Estimators.GradientEstimator.Reinmax && options.TempMin < 1)
+            log.Warning("ReinMax is meant for τ ≥ 1 (Liu et al. 2023); this run's temperature anneals down to {TempMin} (give --temp-min 1 --temperature 1 to keep it at 1).",
+                TrainOptions.Show(options.TempMin));
+        if (config.Imported is { } imported && state is { GlobalStep: 0 })
+            log.Information("The weights were imported from {File}; Adam starts fresh (no optimizer moments come with imported weights).", imported.File);
         if (options.Threads > Environment.ProcessorCount)
             log.Warning("--threads {Threads} is more than the {Cores} cores: libtorch's threads will wait for each other and training slows down several-fold.",
                 options.Threads, Environment.ProcessorCount);

@@ -48,7 +48,7 @@ public sealed class Trainer : IDisposable
         _model.to(device);
         _optimizer = Optimizers.Adam(_model.parameters(), options.LearningRate, stock: options.StockAdam);
         long rows = Math.Max(1, Math.Min(options.BatchSize, Math.Max(train.Count, test.Count)));
-        var pass = VaePasses.For(_model, GradientEstimators.For(options.Estimator), (int)rows, options.UsesAutograd);
+        var pass = VaePasses.For(_model, GradientEstimators.For(options.Estimator, options.EstimatorSettings), (int)rows, options.UsesAutograd, options.Precision);
         _pass = decorate?.Invoke(pass, () => _globalStep) ?? pass;
         _step = new TrainingStep(_pass, _optimizer);
         if (device.type == DeviceType.CPU)

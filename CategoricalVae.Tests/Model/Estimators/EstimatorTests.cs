@@ -131,6 +131,98 @@ public class EstimatorTests
         });
     }
 
+    /// <summary>ReinMax's Jacobian is 2·J(π½) − J(q)/2 with π½ = (D + softmax(a/τ))/2 and J(p)·w = p ⊙ (w − p·w).</summary>
+    [Fact]
+    public void Reinmax_is_an_exact_sample_forward_with_the_second_order_gradient()
+    {
+        int row = 0;
+        Check(GradientEstimator.Reinmax, (l, g) =>
+        {
+            var d = OneHot(Plus(l, g));
+            var half = Softmax(Over(l, Tau)).Zip(d, (s, o) => (s + o) / 2).ToArray();
+            var w = Row(W, row++);
+            var second = SoftmaxGradient(half, w, 1.0);
+            var first = SoftmaxGradient(Softmax(l), w, 1.0);
+            return (d, second.Zip(first, (a, b) => 2 * a - b / 2).ToArray());
+        });
+    }
+
+    /// <summary>Gumbel-Rao with K = 3: the sample D from the first noise draw, then three conditional perturbations from the
+    /// next uniform draws (E = −log U): the winner at log Z − log E_D, the others at −log(E_c·e^(−a_c) + E_D/Z); the
+    /// gradient is the mean of the three relaxed samples' gradients, and every perturbation keeps D on top.</summary>
+    [Fact]
+    public void Gumbel_rao_averages_the_relaxed_gradient_over_draws_conditioned_on_the_sample()
+    {
+        const int draws = 3;
+        using var scope = NewDisposeScope();
+        var logits = tensor(Flat(L), float64).view(1, 2, 3).requires_grad_(true);
+        var code = new GumbelRaoEstimator(draws).Code(logits, Tau, Noise17());
+        (code * tensor(Flat(W), float64).view(1, 2, 3)).sum().backward();
+        var actualCode = Grid(code.detach().data<double>().ToArray());
+        var actualGradient = Grid(logits.grad!.data<double>().ToArray());
+
+        var generator = Noise17();
+        var u0 = rand([1, 2, 3], generator: generator).to(float64).data<double>().ToArray();
+        var u = rand([draws, 1, 2, 3], generator: generator).to(float64).data<double>().ToArray();
+        for (int i = 0; i < 2; i++)
+        {
+            var l = Row(L, i);
+            var gumbel = Enumerable.Range(0, 3).Select(k => -Math.Log(-Math.Log(u0[i * 3 + k] + 1e-20) + 1e-20)).ToArray();
+            var d = OneHot(Plus(l, gumbel));
+            int chosen = Array.IndexOf(d, 1.0);
+            double logZ = Math.Log(l.Sum(Math.Exp));
+            var gradient = new double[3];
+            for (int j = 0; j < draws; j++)
+            {
+                var e = Enumerable.Range(0, 3).Select(k => -Math.Log(Math.Max(u[(j * 2 + i) * 3 + k], 1e-20))).ToArray();
+                var perturbed = Enumerable.Range(0, 3).Select(k => k == chosen
+                    ? logZ - Math.Log(e[chosen])
+                    : -Math.Log(e[k] * Math.Exp(-l[k]) + e[chosen] / Math.Exp(logZ))).ToArray();
+                Assert.Equal(chosen, Array.IndexOf(perturbed, perturbed.Max()));
+                var y = Softmax(Over(perturbed, Tau));
+                var one = SoftmaxGradient(y, Row(W, i), Tau);
+                for (int k = 0; k < 3; k++)
+                    gradient[k] += one[k] / draws;
+            }
+            Same(d, actualCode, i, "gumbel-rao code");
+            Same(gradient, actualGradient, i, "gumbel-rao gradient");
+        }
+    }
+
+    /// <summary>RLOO with S = 3 samples of each of two examples: row b·3 + s holds sample s of example b, the baseline of
+    /// a sample is the mean loss of its example's two others, and the surrogate's gradient is
+    /// (1/(B·S))·Σ (ℓ − b)·(z − q) per latent.</summary>
+    [Fact]
+    public void Rloo_takes_each_samples_baseline_from_its_examples_other_samples()
+    {
+        using var scope = NewDisposeScope();
+        var estimator = GradientEstimators.For(GradientEstimator.Rloo, new EstimatorSettings(RlooSamples: 3));
+        Assert.Equal(3, estimator.SamplesPerExample);
+        Assert.True(estimator.NeedsSurrogate);
+        var logits = tensor(Flat(L).Concat(Flat(W)).ToArray(), float64).view(2, 2, 3).repeat_interleave(3, 0).detach().requires_grad_(true);
+        var code = estimator.Code(logits, Tau, Noise17());
+        Assert.False(code.requires_grad);
+        double[] losses = [10, 4, 7, 1, 2, 9];
+        estimator.Surrogate(logits, code, tensor(losses, float64)).backward();
+        var grad = logits.grad!.data<double>().ToArray();
+        var z = code.to(float64).data<double>().ToArray();
+        double[][] rows = [Row(L, 0), Row(L, 1), Row(W, 0), Row(W, 1)];
+        for (int r = 0; r < 6; r++)
+        {
+            int example = r / 3;
+            double baseline = (Enumerable.Range(example * 3, 3).Sum(j => losses[j]) - losses[r]) / 2;
+            for (int latent = 0; latent < 2; latent++)
+            {
+                var q = Softmax(rows[example * 2 + latent]);
+                for (int k = 0; k < 3; k++)
+                {
+                    int at = (r * 2 + latent) * 3 + k;
+                    Assert.Equal((losses[r] - baseline) / 6 * (z[at] - q[k]), grad[at], 9);
+                }
+            }
+        }
+    }
+
     [Fact]
     public void Score_function_sends_no_gradient_through_the_code_and_its_surrogate_gives_advantage_times_score()
     {
@@ -161,7 +253,7 @@ public class EstimatorTests
     [Fact]
     public void Names_round_trip_and_the_source_modes_keep_their_folder_labels()
     {
-        Assert.Equal(["gumbel-softmax", "st-gumbel-softmax", "straight-through", "score-function", "softmax", "argmax"],
+        Assert.Equal(["gumbel-softmax", "st-gumbel-softmax", "straight-through", "score-function", "softmax", "argmax", "reinmax", "gumbel-rao", "rloo"],
             GradientEstimators.All.Select(GradientEstimators.Name));
         Assert.All(GradientEstimators.All, k => Assert.Equal(k, GradientEstimators.Parse(GradientEstimators.Name(k))));
         Assert.All(GradientEstimators.All, k => Assert.Equal(k, GradientEstimators.For(k).Kind));

@@ -69,6 +69,9 @@ def parse_args(argv=None):
                         "source (fresh model after the warm-up) and time each epoch")
     p.add_argument("--seed", type=int, default=2020)
     p.add_argument("--hard", action="store_true", help="straight-through one-hot samples")
+    p.add_argument("--autocast-bf16", action="store_true",
+                   help="run the forward pass and the loss under torch.autocast('cpu', dtype=torch.bfloat16): "
+                        "PyTorch's own CPU mixed precision (bfloat16 products, float32 weights and optimizer)")
     p.add_argument("--train-limit", type=int, default=None,
                    help="use only the first N training examples")
     p.add_argument("--json", metavar="PATH", default=None, help="write the results here")
@@ -303,8 +306,9 @@ class Trainer:
             if is_cuda:
                 data = data.cuda()
             optimizer.zero_grad()
-            recon_batch, qy = model(data, temp, hard)
-            loss = loss_function(recon_batch, data, qy)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.autocast_bf16):  # added: --autocast-bf16
+                recon_batch, qy = model(data, temp, hard)
+                loss = loss_function(recon_batch, data, qy)
             loss.backward()
             self.train_loss += loss.item() * len(data)
             optimizer.step()
@@ -427,6 +431,7 @@ def main():
         "batch_size": batch_size,
         "batches_per_epoch": batches_per_epoch,
         "hard": bool(hard),
+        "autocast": "bf16" if args.autocast_bf16 else None,
         "seed": seed,
         "warmup": args.warmup,
         "timed_region": "DataLoader batch + gather, zero_grad, forward, loss, backward, "

@@ -24,6 +24,8 @@ public sealed class TrainOptionSet
         Add(OptionValues.Double("--lr", "Adam learning rate"), o => o.LearningRate, (o, v) => o with { LearningRate = v }, ResumeRole.DefinesRun, Real);
         Add(OptionValues.Choice("--estimator", "How the encoder's gradient gets through the categorical sample", GradientEstimators.All.Select(GradientEstimators.Name).ToArray()),
             o => GradientEstimators.Name(o.Estimator), (o, v) => o with { Estimator = GradientEstimators.Parse(v)!.Value }, ResumeRole.DefinesRun, s => s);
+        Add(OptionValues.Int("--rao-samples", "gumbel-rao: conditional Gumbel draws averaged per sample"), o => o.RaoSamples, (o, v) => o with { RaoSamples = v }, ResumeRole.DefinesRun, Int);
+        Add(OptionValues.Int("--rloo-samples", "rloo: samples per example (at least 2)"), o => o.RlooSamples, (o, v) => o with { RlooSamples = v }, ResumeRole.DefinesRun, Int);
         Add(OptionValues.Switch("--hard", "Same as --estimator st-gumbel-softmax (straight-through one-hot samples)"), o => o.Hard, (o, v) => o with { Hard = v }, ResumeRole.DefinesRun, OnOff);
         Add(OptionValues.Double("--temperature", "Initial Gumbel-Softmax temperature τ0"), o => o.Temperature, (o, v) => o with { Temperature = v }, ResumeRole.DefinesRun, Real);
         Add(OptionValues.Double("--temp-min", $"Lowest temperature of the annealing (at least {TrainOptions.MinTemperature})"), o => o.TempMin, (o, v) => o with { TempMin = v }, ResumeRole.DefinesRun, Real);
@@ -47,6 +49,10 @@ public sealed class TrainOptionSet
         Add(OptionValues.Int("--log-interval", "Log a training line every N batches"), o => o.LogInterval, (o, v) => o with { LogInterval = v }, ResumeRole.Session, Int);
         Add(OptionValues.Switch("--stock-adam", "Use TorchSharp's stock Adam step instead of the fused one (same results to rounding, slower; for checking)"),
             o => o.StockAdam, (o, v) => o with { StockAdam = v }, ResumeRole.Session, OnOff);
+        Add(OptionValues.Choice("--precision", "Matrix products of the training step: fp32, or bf16 (bfloat16 operands, float32 accumulation; needs bfloat16 dot products in the processor)", Names<Precision>()),
+            o => Name(o.Precision), (o, v) => o with { Precision = Parse<Precision>(v) }, ResumeRole.DefinesRun, s => s);
+        Add(OptionValues.Switch("--emulate-bf16", "With --precision bf16 on a processor without bfloat16 dot products: train anyway, with MKL emulating them (same arithmetic, slower; for checking accuracy)"),
+            o => o.EmulateBf16, (o, v) => o with { EmulateBf16 = v }, ResumeRole.Session, OnOff);
         Add(OptionValues.Switch("--autograd", "Train through TorchSharp's autograd graph instead of the fused CPU pass (the reference; slower, last bits of the losses differ)"),
             o => o.UsesAutograd, (o, v) => o with { Autograd = v }, ResumeRole.DefinesRun, OnOff);
         Add(SessionOptions.Device(), o => o.Device, (o, v) => o with { Device = v }, ResumeRole.Session, s => s, hasDefault: false);
@@ -67,10 +73,10 @@ public sealed class TrainOptionSet
     /// <summary>The bindings whose option was given on the command line.</summary>
     public IEnumerable<OptionBinding> Given(ParseResult parse) => _bindings.Where(b => b.WasGiven(parse));
 
-    /// <summary>The options of a new run: the defaults with everything given on the command line.</summary>
-    public TrainOptions Read(ParseResult parse)
+    /// <summary>The options of a new run: the defaults (or <paramref name="start"/>) with everything given on the command line.</summary>
+    public TrainOptions Read(ParseResult parse, TrainOptions? start = null)
     {
-        var options = Given(parse).Aggregate(TrainOptions.Defaults, (o, b) => b.ApplyGiven(parse, o));
+        var options = Given(parse).Aggregate(start ?? TrainOptions.Defaults, (o, b) => b.ApplyGiven(parse, o));
         var estimator = this["--estimator"];
         var hard = this["--hard"];
         // --hard is an alias; said together with a different --estimator, one of the two would be ignored.

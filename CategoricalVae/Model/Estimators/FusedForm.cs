@@ -20,4 +20,7 @@ public enum FusedForm
 
     /// <summary>One-hot of argmax a forward, q's gradient backward (the seeds' argmax with a straight-through gradient).</summary>
     OneHotArgmax,
+
+    /// <summary>Exact one-hot sample of q forward; backward 2·J(π½) − J(q)/2 with π½ = (D + softmax(a/τ))/2 (ReinMax).</summary>
+    Reinmax,
 }

@@ -20,4 +20,14 @@ public enum GradientEstimator
 
     /// <summary>Deterministic one-hot of the logits' argmax with the straight-through gradient of q.</summary>
     Argmax,
+
+    /// <summary>Exact one-hot sample of q forward, the second-order (Heun) straight-through gradient backward (Liu et al. 2023).</summary>
+    Reinmax,
+
+    /// <summary>Exact one-hot sample of q forward, the straight-through Gumbel-Softmax gradient averaged over Gumbel draws
+    /// conditioned on that sample backward (Paulus et al. 2021).</summary>
+    GumbelRao,
+
+    /// <summary>REINFORCE with S samples per example and the leave-one-out baseline among them (Kool et al. 2019).</summary>
+    Rloo,
 }

@@ -3,7 +3,7 @@ namespace CategoricalVae.Model.Estimators;
 /// <summary>The estimator object for each <see cref="GradientEstimator"/>, and their names.</summary>
 public static class GradientEstimators
 {
-    public static IGradientEstimator For(GradientEstimator kind) => kind switch
+    public static IGradientEstimator For(GradientEstimator kind, EstimatorSettings? settings = null) => kind switch
     {
         GradientEstimator.GumbelSoftmax => new GumbelSoftmaxEstimator(),
         GradientEstimator.StGumbelSoftmax => new StGumbelSoftmaxEstimator(),
@@ -11,6 +11,9 @@ public static class GradientEstimators
         GradientEstimator.ScoreFunction => new ScoreFunctionEstimator(),
         GradientEstimator.Softmax => new SoftmaxEstimator(),
         GradientEstimator.Argmax => new ArgmaxEstimator(),
+        GradientEstimator.Reinmax => new ReinmaxEstimator(),
+        GradientEstimator.GumbelRao => new GumbelRaoEstimator((settings ?? EstimatorSettings.Defaults).RaoSamples),
+        GradientEstimator.Rloo => new RlooEstimator((settings ?? EstimatorSettings.Defaults).RlooSamples),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

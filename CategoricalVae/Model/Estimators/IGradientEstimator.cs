@@ -10,6 +10,10 @@ public interface IGradientEstimator
 {
     GradientEstimator Kind { get; }
 
+    /// <summary>Codes drawn per example: 1, or S for an estimator that needs several (RLOO). The forward pass then draws
+    /// from each example's logits S times in a row (rows b·S … b·S + S − 1) and the reconstruction term is their mean.</summary>
+    int SamplesPerExample => 1;
+
     /// <summary>The code [B, latent, K] the decoder sees; drawn with temperature τ and Gumbel noise from <paramref name="noise"/> (estimators that need neither ignore them).</summary>
     Tensor Code(Tensor logits, double temperature, Generator noise);
 
@@ -21,7 +25,8 @@ public interface IGradientEstimator
     bool NeedsSurrogate => false;
 
     /// <summary>A scalar whose gradient with respect to the logits is the encoder's gradient estimate of the mean
-    /// reconstruction loss; <paramref name="reconstructionLoss"/> is ℓ = −log p(x|z) per example [B], detached.</summary>
+    /// reconstruction loss; <paramref name="reconstructionLoss"/> is ℓ = −log p(x|z) per drawn code (one row per code, as
+    /// <paramref name="logits"/> and <paramref name="code"/>), detached.</summary>
     Tensor Surrogate(Tensor logits, Tensor code, Tensor reconstructionLoss) =>
         throw new NotSupportedException($"{Kind} carries its gradient through the code");
 }

@@ -35,14 +35,13 @@ internal sealed unsafe class FusedPass : IVaePass
     readonly Tensor[] _weightGrads, _biasGrads;
     readonly float[] _largestInput = new float[6], _largestOutputGradient = new float[6];
     readonly int _threads = torch.get_num_threads();
-    /// <summary>The products in halves on both threads (MKL called directly), or null for libtorch's addmm.</summary>
-    readonly TeamProduct? _products;
+    readonly LayerProducts _products;
     readonly BatchPieces _pieces;
     Tensor? _input;
     int _rows;
     double _temperature;
 
-    public FusedPass(CategoricalVaeModel model, IGradientEstimator estimator, int maxBatch)
+    public FusedPass(CategoricalVaeModel model, IGradientEstimator estimator, int maxBatch, Precision precision = Precision.Fp32)
     {
         if (!Supports(model))
             throw new ArgumentException("the fused pass needs a float32 model on the CPU", nameof(model));
@@ -79,7 +78,8 @@ internal sealed unsafe class FusedPass : IVaePass
             _layers[i].bias!.grad = _biasGrads[i];
         }
         _owned = owned.ToArray();
-        _products = TeamProduct.IsAvailable ? new TeamProduct(_threads) : null;
+        _products = new LayerProducts(_layers, precision, _threads);
+        Precision = precision;
         _pieces = new BatchPieces(code, _latents, _k, maxBatch, _threads);
     }
 
@@ -87,7 +87,9 @@ internal sealed unsafe class FusedPass : IVaePass
     public static bool Supports(CategoricalVaeModel model) =>
         model.parameters().All(p => p.device_type == DeviceType.CPU && p.dtype == ScalarType.Float32 && p.is_contiguous());
 
-    public string Description => "the fused CPU pass";
+    public string Description => Precision == Precision.Fp32 ? "the fused CPU pass" : "the fused CPU pass with bfloat16 products";
+
+    public Precision Precision { get; }
 
     public CategoricalVaeModel Model => _model;
 
@@ -113,6 +115,7 @@ internal sealed unsafe class FusedPass : IVaePass
         _input = x.view(rows, -1).contiguous().DetachFromDisposeScope();
         if (_input.shape[1] != _layers[0].weight!.shape[1])
             throw new ArgumentException($"rows of {_layers[0].weight!.shape[1]} pixels expected", nameof(x));
+        _products.NewBatch(_input, rows);
 
         _largestInput[1] = Layer(0, _input, _h1, relu: true);
         _largestInput[2] = Layer(1, Rows(_h1), _h2, relu: true);
@@ -124,7 +127,7 @@ internal sealed unsafe class FusedPass : IVaePass
         _largestInput[3] = _pieces.Code(latent, rows, temperature);
         _largestInput[4] = Layer(3, Rows(_z), _h4, relu: true);
         _largestInput[5] = Layer(4, Rows(_h4), _h5, relu: true);
-        Product(5, Rows(_h5), _out);
+        _products.Forward(5, Rows(_h5), _out);
         var (bce, largestPixel) = _pieces.Output(Pointer(_out), Pointer(_layers[5].bias!), Pointer(_input),
             forTraining ? Pointer(_dOut) : null, rows, (int)_out.shape[1]);
         _largestInput[0] = largestPixel;
@@ -144,7 +147,7 @@ internal sealed unsafe class FusedPass : IVaePass
         WeightGradient(4, Rows(_dH5), Rows(_h4));
         _largestOutputGradient[3] = InputGradient(4, Rows(_dH5), _dH4, _h4, 3);
         WeightGradient(3, Rows(_dH4), Rows(_z));
-        Product(3, Rows(_dH4), _dZ, transposeWeight: false);
+        _products.Backward(3, Rows(_dH4), _dZ);
 
         _pieces.LatentBackward(LatentBuffers(), Pointer(_dZ), Pointer(_dLogits), rows, _temperature);
         _largestOutputGradient[2] = _model.ReluOnLogits
@@ -153,7 +156,7 @@ internal sealed unsafe class FusedPass : IVaePass
         WeightGradient(2, Rows(_dLogits), Rows(_h2));
         _largestOutputGradient[1] = InputGradient(2, Rows(_dLogits), _dH2, _h2, 1);
         WeightGradient(1, Rows(_dH2), Rows(_h1));
-        Product(1, Rows(_dH2), _dH1, transposeWeight: false);
+        _products.Backward(1, Rows(_dH2), _dH1);
         _largestOutputGradient[0] = DenseKernel.ReluBackward(Pointer(_dH1), Pointer(_h1), Pointer(_biasGrads[0]), rows, (int)_dH1.shape[1]);
         WeightGradient(0, Rows(_dH1), _input!);
 
@@ -181,7 +184,7 @@ internal sealed unsafe class FusedPass : IVaePass
     /// <summary>output ← input · Wᵀ, then bias and (optionally) ReLU; returns max |output|.</summary>
     float Layer(int layer, Tensor input, Tensor output, bool relu)
     {
-        Product(layer, input, output);
+        _products.Forward(layer, input, output);
         return DenseKernel.BiasActivation(Pointer(output), Pointer(_layers[layer].bias!), _rows, (int)output.shape[1], relu);
     }
 
@@ -189,45 +192,12 @@ internal sealed unsafe class FusedPass : IVaePass
     /// that ReLU's layer's bias gradient; returns max |∂in|.</summary>
     float InputGradient(int layer, Tensor outputGradient, Tensor inputGradient, Tensor input, int inputLayer)
     {
-        Product(layer, outputGradient, inputGradient, transposeWeight: false);
+        _products.Backward(layer, outputGradient, inputGradient);
         return DenseKernel.ReluBackward(Pointer(inputGradient), Pointer(input), Pointer(_biasGrads[inputLayer]), _rows, (int)input.shape[1]);
     }
 
-    /// <summary>output[rows] ← input · Wᵀ (forward) or input · W (backward to the layer's input).</summary>
-    void Product(int layer, Tensor input, Tensor output, bool transposeWeight = true)
-    {
-        var w = _layers[layer].weight!;
-        int outputs = (int)w.shape[0], inputs = (int)w.shape[1];
-        if (_products != null)
-        {
-            if (transposeWeight)
-                _products.Multiply(false, true, _rows, outputs, inputs, Pointer(input), inputs, Pointer(w), inputs, Pointer(output), outputs);
-            else
-                _products.Multiply(false, false, _rows, inputs, outputs, Pointer(input), outputs, Pointer(w), inputs, Pointer(output), inputs);
-            return;
-        }
-        if (!transposeWeight)
-        {
-            Rows(output).addmm_(input, w, beta: 0, alpha: 1);
-            return;
-        }
-        using var weight = w.t();
-        Rows(output).addmm_(input, weight, beta: 0, alpha: 1);
-    }
-
     /// <summary>∂W ← ∂outᵀ · in.</summary>
-    void WeightGradient(int layer, Tensor outputGradient, Tensor input)
-    {
-        if (_products != null)
-        {
-            int outputs = (int)_weightGrads[layer].shape[0], inputs = (int)_weightGrads[layer].shape[1];
-            _products.Multiply(true, false, outputs, inputs, _rows, Pointer(outputGradient), outputs, Pointer(input), inputs,
-                Pointer(_weightGrads[layer]), inputs);
-            return;
-        }
-        using var transposed = outputGradient.t();
-        _weightGrads[layer].addmm_(transposed, input, beta: 0, alpha: 1);
-    }
+    void WeightGradient(int layer, Tensor outputGradient, Tensor input) => _products.WeightGradient(outputGradient, input, _weightGrads[layer]);
 
     /// <summary>The first rows of a buffer (the buffer itself for a full batch).</summary>
     Tensor Rows(Tensor buffer) => _rows == _maxRows ? buffer : buffer.narrow(0, 0, _rows);
@@ -240,6 +210,7 @@ internal sealed unsafe class FusedPass : IVaePass
             layer.bias!.grad = null;
         }
         _input?.Dispose();
+        _products.Dispose();
         foreach (var t in _owned)
             t.Dispose();
     }

@@ -27,16 +27,21 @@ internal sealed class GraphPass(CategoricalVaeModel model, IGradientEstimator es
             model.zero_grad();
             var pass = model.forward(x, sampling);
             _loss = VaeLoss.Compute(pass, x, model.Categories, estimator);
-            (_reconstruction, _posterior) = (pass.Reconstruction, pass.Posterior);
+            (_reconstruction, _posterior) = (FirstCodes(pass), pass.Posterior);
             return new LossTerms(_loss.Total.ToDouble(), _loss.Bce.ToDouble(), _loss.Kl.ToDouble());
         }
         _loss = null;
         using var _ = no_grad();
         var forward = model.forward(x, sampling);
-        (_reconstruction, _posterior) = (forward.Reconstruction, forward.Posterior);
-        using var loss = VaeLoss.Compute(forward.Reconstruction, x, forward.Posterior, model.Categories);
+        (_reconstruction, _posterior) = (FirstCodes(forward), forward.Posterior);
+        using var loss = VaeLoss.Compute(forward.Reconstruction, x, forward.Posterior, model.Categories, forward.SamplesPerExample);
         return new LossTerms(loss.Total.ToDouble(), loss.Bce.ToDouble(), loss.Kl.ToDouble());
     }
+
+    /// <summary>The reconstruction of each example's first code (the pictures show one per example).</summary>
+    static Tensor FirstCodes(VaeForward pass) =>
+        pass.SamplesPerExample == 1 ? pass.Reconstruction
+            : pass.Reconstruction.view(-1, pass.SamplesPerExample, CategoricalVaeModel.PixelCount).select(1, 0);
 
     /// <summary>Never proven: the graph's gradients must be read.</summary>
     public bool Backward()

@@ -22,7 +22,7 @@ internal static unsafe class LatentKernel
         public float* Logits;
         /// <summary>Uniform noise in [0, 1), drawn by the caller; overwritten.</summary>
         public float* Noise;
-        /// <summary>The relaxed sample (or, for <see cref="FusedForm.OneHotSample"/>, a + g).</summary>
+        /// <summary>The relaxed sample (for <see cref="FusedForm.OneHotSample"/> a + g; for <see cref="FusedForm.Reinmax"/> π½).</summary>
         public float* Relaxed;
         /// <summary>q = softmax(a).</summary>
         public float* Posterior;
@@ -39,7 +39,7 @@ internal static unsafe class LatentKernel
         };
     }
 
-    public static bool UsesNoise(FusedForm code) => code is FusedForm.Relaxed or FusedForm.OneHotOfRelaxed or FusedForm.OneHotSample;
+    public static bool UsesNoise(FusedForm code) => code is FusedForm.Relaxed or FusedForm.OneHotOfRelaxed or FusedForm.OneHotSample or FusedForm.Reinmax;
 
     /// <summary>The posterior q = softmax(a) and the log-ratio; returns Σ KL(q ‖ uniform) over the groups. Needs no
     /// noise, so it can run while the noise is drawn.</summary>
@@ -82,6 +82,16 @@ internal static unsafe class LatentKernel
             case FusedForm.OneHotArgmax:
                 StraightThroughOneHot(b.Logits, b.Posterior, b.Code, groups, k);
                 break;
+            case FusedForm.Reinmax:
+                // The sample D from a + g, then π½ = (D + softmax(a/τ))/2 in the relaxed buffer for the backward pass.
+                GumbelNoise(b.Noise, n);
+                ScaledSum(b.Logits, b.Noise, b.Relaxed, n, 1f);
+                OneHot(b.Relaxed, b.Code, groups, k);
+                ScaledSum(b.Logits, null, b.Relaxed, n, tau);
+                Softmax(b.Relaxed, b.Relaxed, groups, k);
+                for (long i = 0; i < n; i++)
+                    b.Relaxed[i] = (b.Code[i] + b.Relaxed[i]) / 2;
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(code), code, null);
         }
@@ -91,6 +101,11 @@ internal static unsafe class LatentKernel
     /// KL (<paramref name="batch"/> examples). The ReLU on the logits, if any, is the caller's.</summary>
     public static void Backward(FusedForm code, in Buffers b, float* codeGradient, float* logitGradient, int groups, int k, double temperature, int batch)
     {
+        if (code == FusedForm.Reinmax)
+        {
+            ReinmaxBackward(b, codeGradient, logitGradient, groups, k, batch);
+            return;
+        }
         bool throughRelaxed = code is FusedForm.Relaxed or FusedForm.OneHotOfRelaxed or FusedForm.Softmax;
         float* through = throughRelaxed ? b.Relaxed : b.Posterior;
         float scale = throughRelaxed ? 1f / (float)temperature : 1f;
@@ -108,6 +123,27 @@ internal static unsafe class LatentKernel
             }
             for (int c = 0; c < k; c++)
                 da[c] = y[c] * (dz[c] - dot) * scale + q[c] * (da[c] - klDot);
+        }
+    }
+
+    /// <summary>ReinMax's ∂loss/∂a: 2·J(π½)·dz − J(q)·dz/2 with J(p)·v = p ⊙ (v − p·v), plus the batch-mean KL's
+    /// gradient; π½ is in the relaxed buffer.</summary>
+    static void ReinmaxBackward(in Buffers b, float* codeGradient, float* logitGradient, int groups, int k, int batch)
+    {
+        KlGradient(b.Posterior, b.LogRatio, logitGradient, (long)groups * k, k, 1f / batch);
+        for (int g = 0; g < groups; g++)
+        {
+            long o = (long)g * k;
+            float* h = b.Relaxed + o, dz = codeGradient + o, q = b.Posterior + o, da = logitGradient + o;
+            float halfDot = 0, qDot = 0, klDot = 0;
+            for (int c = 0; c < k; c++)
+            {
+                halfDot += h[c] * dz[c];
+                qDot += q[c] * dz[c];
+                klDot += q[c] * da[c];
+            }
+            for (int c = 0; c < k; c++)
+                da[c] = 2 * h[c] * (dz[c] - halfDot) - 0.5f * q[c] * (dz[c] - qDot) + q[c] * (da[c] - klDot);
         }
     }
 
@@ -218,6 +254,22 @@ internal static unsafe class LatentKernel
             total += q[i] * logRatio[i];
         }
         return total;
+    }
+
+    /// <summary>code = onehot(argmax of <paramref name="choose"/>) per group, exactly 0 and 1.</summary>
+    static void OneHot(float* choose, float* code, int groups, int k)
+    {
+        for (int g = 0; g < groups; g++)
+        {
+            long o = (long)g * k;
+            float* s = choose + o, z = code + o;
+            int best = 0;
+            for (int c = 1; c < k; c++)
+                if (s[c] > s[best])
+                    best = c;
+            for (int c = 0; c < k; c++)
+                z[c] = c == best ? 1f : 0f;
+        }
     }
 
     /// <summary>code = (onehot(argmax of <paramref name="choose"/>) − through) + through per group: the value of
