@@ -36,6 +36,7 @@ public class OutputPathTests
             layout.LatentsFile, layout.GradientVarianceFile, layout.KeptCheckpoint(10), layout.TrainReconstruction(3), layout.TestReconstruction(3),
             layout.PriorSamples(12), layout.LatentUsage(1), layout.Traversal(100), Path.Combine(run, RunLayout.TensorBoardPrefix + "123.host"),
             RunLayout.Damaged(layout.MetricsFile), RunLayout.Damaged(layout.CheckpointFile) + "-2", layout.CheckpointFile + ".tmp",
+            layout.ExportFile(RunLayout.PytorchExtension), RunLayout.ExportMetadataFile(layout.ExportFile(RunLayout.SafetensorsExtension, 10)),
         ];
         foreach (string file in owned)
             Assert.Contains($"is the run's own {Path.GetFileName(file)}", Refused(file));
@@ -47,6 +48,7 @@ public class OutputPathTests
         // evaluate's own evaluation.json in the run it evaluates; other names in a run folder; run-file names elsewhere.
         Assert.Equal(layout.EvaluationFile, OutputPath.Check("--out", layout.EvaluationFile, ownOutput: layout.EvaluationFile).FullPath);
         OutputPath.Check("--out", Path.Combine(run, "evaluation-m5000.json"));
+        OutputPath.Check("--out", Path.Combine(run, "another-model.pt"));
         OutputPath.Check("--csv", dir.File("metrics.csv"));
         OutputPath.Check("--out", Path.Combine(dir.File("sweep"), "compare.png"));
         // A command's input is not its output either.
