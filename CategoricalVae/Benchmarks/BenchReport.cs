@@ -7,6 +7,9 @@ namespace CategoricalVae.Benchmarks;
 public sealed record BenchReport
 {
     public required DateTime TimeUtc { get; init; }
+
+    /// <summary>The commit of the program that measured, when it ran from a git checkout.</summary>
+    public string? GitCommit { get; init; }
     public required string Machine { get; init; }
     public required int Cores { get; init; }
     public required int Threads { get; init; }

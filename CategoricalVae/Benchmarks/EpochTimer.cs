@@ -38,6 +38,7 @@ public sealed class EpochTimer(TrainOptions options, int steps) : ITrainingObser
         return new BenchReport
         {
             TimeUtc = DateTime.UtcNow,
+            GitCommit = RunConfig.CurrentGitCommit(),
             Machine = Environment.MachineName,
             Cores = Environment.ProcessorCount,
             Threads = o.Threads,
