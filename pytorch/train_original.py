@@ -27,6 +27,17 @@ from vae_gumbel import VAE_gumbel, loss_function, read_mnist_images  # noqa: E40
 warnings.filterwarnings("ignore", message="size_average and reduce args will be deprecated")
 
 
+def git_commit():
+    """The commit of the checkout this script is in, or None."""
+    import subprocess
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=os.path.dirname(os.path.abspath(__file__)),
+                             capture_output=True, text=True, timeout=30)
+        return out.stdout.strip() or None if out.returncode == 0 else None
+    except OSError:
+        return None
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data-dir", default="data", help="folder with MNIST's IDX files (raw or .gz)")
@@ -93,7 +104,7 @@ def main():
     torch.save(model.state_dict(), args.out)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"script": "pytorch/train_original.py", "torch_version": torch.__version__, "seed": args.seed,
+            json.dump({"script": "pytorch/train_original.py", "git_commit": git_commit(), "torch_version": torch.__version__, "seed": args.seed,
                        "hard": bool(hard), "train_images": int(images.shape[0]), "epochs": rows}, f, indent=2)
     print(json.dumps({"out": os.path.abspath(args.out), "epochs": args.epochs, "train_images": int(images.shape[0]),
                       "average_train_loss": train_loss / len(train_loader.dataset), "temperature": float(temp)}))

@@ -63,6 +63,9 @@ public sealed record BenchReport
     /// <summary>The same phases through TorchSharp's autograd graph (--autograd), measured in the same run.</summary>
     public required StepBreakdown.Phases GraphPhases { get; init; }
 
+    /// <summary>The same phases of the fused pass with bfloat16 products, where MKL has them.</summary>
+    public StepBreakdown.Phases? Bf16Phases { get; init; }
+
     /// <summary>The same run with bfloat16 products, where MKL has them (emulated where the processor lacks them).</summary>
     public Bf16Figures? Bf16 { get; init; }
 
@@ -117,6 +120,7 @@ public sealed record BenchReport
                 .. rows,
                 ("bf16 matmul floor", $"{b.FloorMsPerStep:F2} ms/step = {b.FloorToFp32Floor:F2}× the float32 floor (median of per-repeat ratios){(b.Emulated ? $"; emulated: {b.Processor} has no bfloat16 dot products" : "")}"),
                 ("bf16 training step", $"{b.TrainMsPerStep:F2} ms/step = {b.StepToFp32Step:F2}× the float32 step  (target ≤ 0.65)"),
+                .. Bf16Phases is { } phases ? new[] { ("step breakdown, bf16", Breakdown(phases)) } : [],
             ];
         if (Pytorch is { } p)
             rows =
