@@ -7,6 +7,9 @@ namespace CategoricalVae.Benchmarks;
 public sealed record BenchReport
 {
     public required DateTime TimeUtc { get; init; }
+
+    /// <summary>The commit of the program that measured, when it ran from a git checkout.</summary>
+    public string? GitCommit { get; init; }
     public required string Machine { get; init; }
     public required int Cores { get; init; }
     public required int Threads { get; init; }
@@ -59,6 +62,9 @@ public sealed record BenchReport
 
     /// <summary>The same phases through TorchSharp's autograd graph (--autograd), measured in the same run.</summary>
     public required StepBreakdown.Phases GraphPhases { get; init; }
+
+    /// <summary>The same phases of the fused pass with bfloat16 products, where MKL has them.</summary>
+    public StepBreakdown.Phases? Bf16Phases { get; init; }
 
     /// <summary>The same run with bfloat16 products, where MKL has them (emulated where the processor lacks them).</summary>
     public Bf16Figures? Bf16 { get; init; }
@@ -114,6 +120,7 @@ public sealed record BenchReport
                 .. rows,
                 ("bf16 matmul floor", $"{b.FloorMsPerStep:F2} ms/step = {b.FloorToFp32Floor:F2}× the float32 floor (median of per-repeat ratios){(b.Emulated ? $"; emulated: {b.Processor} has no bfloat16 dot products" : "")}"),
                 ("bf16 training step", $"{b.TrainMsPerStep:F2} ms/step = {b.StepToFp32Step:F2}× the float32 step  (target ≤ 0.65)"),
+                .. Bf16Phases is { } phases ? new[] { ("step breakdown, bf16", Breakdown(phases)) } : [],
             ];
         if (Pytorch is { } p)
             rows =

@@ -38,6 +38,7 @@ public sealed class EpochTimer(TrainOptions options, int steps) : ITrainingObser
         return new BenchReport
         {
             TimeUtc = DateTime.UtcNow,
+            GitCommit = RunConfig.CurrentGitCommit(),
             Machine = Environment.MachineName,
             Cores = Environment.ProcessorCount,
             Threads = o.Threads,
@@ -66,6 +67,7 @@ public sealed class EpochTimer(TrainOptions options, int steps) : ITrainingObser
             StartupSeconds = StartupSeconds,
             Phases = phases.Fused,
             GraphPhases = phases.Graph,
+            Bf16Phases = phases.Bf16,
             GraphOnlyEstimators = GradientEstimators.All.Where(e => GradientEstimators.For(e).Fused is null).Select(GradientEstimators.Name).ToList(),
             PeakRssMb = ProcessMemory.PeakRssMb(),
             OpenMp = new Dictionary<string, string>(OpenMpSpin.Settings),

@@ -64,7 +64,8 @@ public static class PytorchReference
         }
         if (!nativeBf16)
             autocast[1] = Once(python, script, dataDir, ProbeSteps, 1, hard, 1, openMp, autocast: true, warmup: 2).MsPerStep;
-        return new Figures(python, torch, blas, byThreads, autocast, AutocastProbe: !nativeBf16);
+        // The interpreter by name: a report carries no path of the machine that made it.
+        return new Figures(Path.GetFileName(python), torch, blas, byThreads, autocast, AutocastProbe: !nativeBf16);
     }
 
     static (double MsPerStep, string Torch, string Blas) Once(string python, string script, string dataDir, int steps, int repeats, bool hard, int threads,

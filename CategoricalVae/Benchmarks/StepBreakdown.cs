@@ -23,18 +23,23 @@ public static class StepBreakdown
         public double TotalMs => BatchMs + ForwardLossMs + BackwardMs + GradientCheckMs + OptimizerMs;
     }
 
-    /// <summary>The fused pass's phases, and the autograd graph's (the reference) measured in the same call.</summary>
-    public sealed record Comparison(Phases Fused, Phases Graph);
+    /// <summary>The fused pass's phases, the autograd graph's (the reference) and, where MKL has bfloat16 products, the
+    /// fused pass's with them, measured in the same call.</summary>
+    public sealed record Comparison(Phases Fused, Phases Graph, Phases? Bf16);
 
     public static Comparison Measure(int batch, int latentDim, int categories, bool hard, int steps, int warmup = 20)
     {
         var fused = MeasureWith(fusedPass: true, fusedAdam: true, batch, latentDim, categories, hard, steps, warmup);
         var graph = MeasureWith(fusedPass: false, fusedAdam: true, batch, latentDim, categories, hard, steps, warmup);
         var stock = MeasureWith(fusedPass: true, fusedAdam: false, batch, latentDim, categories, hard, steps, warmup);
-        return new Comparison(fused with { StockAdamMs = stock.OptimizerMs }, graph with { StockAdamMs = stock.OptimizerMs });
+        var bf16 = Native.TeamProduct.IsBf16Available
+            ? MeasureWith(fusedPass: true, fusedAdam: true, batch, latentDim, categories, hard, steps, warmup, Precision.Bf16) with { StockAdamMs = stock.OptimizerMs }
+            : null;
+        return new Comparison(fused with { StockAdamMs = stock.OptimizerMs }, graph with { StockAdamMs = stock.OptimizerMs }, bf16);
     }
 
-    static Phases MeasureWith(bool fusedPass, bool fusedAdam, int batch, int latentDim, int categories, bool hard, int steps, int warmup)
+    static Phases MeasureWith(bool fusedPass, bool fusedAdam, int batch, int latentDim, int categories, bool hard, int steps, int warmup,
+        Precision precision = Precision.Fp32)
     {
         using var scope = NewDisposeScope();
         using var noise = new Generator(2);
@@ -42,7 +47,7 @@ public static class StepBreakdown
         var estimator = GradientEstimators.For(hard ? GradientEstimator.StGumbelSoftmax : GradientEstimator.GumbelSoftmax);
         model.train();
         using var optimizer = Optimizers.Adam(model.parameters(), 1e-3, stock: !fusedAdam);
-        using var pass = VaePasses.For(model, estimator, batch, autograd: !fusedPass);
+        using var pass = VaePasses.For(model, estimator, batch, autograd: !fusedPass, precision);
         var step = new TrainingStep(pass, optimizer);
         // Batches are gathered as a run gathers them: bytes to floats, into one buffer reused from step to step.
         var random = new Random(3);
