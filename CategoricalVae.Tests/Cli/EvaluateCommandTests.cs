@@ -92,7 +92,7 @@ public class EvaluateCommandTests
         Assert.True(resumed.ExitCode == 0, resumed.Stdout + resumed.Stderr);
         Assert.Equal(RunFolder.LossColumns(RunFolder.Single(dir.File("whole"))), RunFolder.LossColumns(run));
 
-        var fixedRun = CliRunner.Run(dir.Path, _mnist.Args("fixed", [.. common[..^2], "fixed", "--no-tensorboard"]));
+        var fixedRun = CliRunner.Run(dir.Path, _mnist.Args("fixed", [.. common[..^1], "fixed"]));
         Assert.True(fixedRun.ExitCode == 0, fixedRun.Stdout + fixedRun.Stderr);
         var dynamicRows = RunFolder.Rows(run);
         var fixedRows = RunFolder.Rows(RunFolder.Single(dir.File("fixed")));
