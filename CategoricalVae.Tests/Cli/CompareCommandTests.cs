@@ -55,9 +55,9 @@ public class CompareCommandTests
         Assert.Contains("no metrics.csv", lines.Single(l => l.StartsWith("e-early")));
 
         string[] csv = File.ReadAllLines(dir.File("table.csv"));
-        Assert.Equal("run,estimator,epochs,tau_end,final_test_loss,best_test_loss,best_epoch,final_train_loss,total_seconds,examples_per_second,neg_elbo,nll,active_latents,notes", csv[0]);
-        Assert.Equal("a-soft,gumbel-softmax,3,0.9700,152.00,150.00,2,150.00,24.0,7500,-,-,-,", csv[2]);
-        Assert.StartsWith("b-hard,st-gumbel-softmax,2,0.9800,140.00,140.00,2,155.00,16.0,7500,-,-,-,", csv[1]);
+        Assert.Equal("run,estimator,precision,epochs,tau_end,final_test_loss,best_test_loss,best_epoch,final_train_loss,total_seconds,examples_per_second,neg_elbo,nll,active_latents,notes", csv[0]);
+        Assert.Equal("a-soft,gumbel-softmax,fp32,3,0.9700,152.00,150.00,2,150.00,24.0,7500,-,-,-,", csv[2]);
+        Assert.StartsWith("b-hard,st-gumbel-softmax,fp32,2,0.9800,140.00,140.00,2,155.00,16.0,7500,-,-,-,", csv[1]);
 
         using var png = SKBitmap.Decode(Path.Combine(runs, "compare.png"));
         Assert.Equal((1000, 600), (png.Width, png.Height));

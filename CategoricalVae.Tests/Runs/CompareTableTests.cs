@@ -37,8 +37,8 @@ public class CompareTableTests
 
         string[] csv = new CompareTable([RunSummary.Load(dir.File("x"))!, RunSummary.Load(dir.File("y"))!], CompareMetric.TestLoss, "best")
             .ToCsv().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("x,gumbel-softmax,1,0.9900,150.00,150.00,1,200.00,8.0,7500,113.80,101.60,21,", csv[1]);
-        Assert.Equal("y,gumbel-softmax,1,0.9900,160.00,160.00,1,100.00,8.0,7500,-,-,21,evaluation.json unreadable", csv[2]);
+        Assert.Equal("x,gumbel-softmax,fp32,1,0.9900,150.00,150.00,1,200.00,8.0,7500,113.80,101.60,21,", csv[1]);
+        Assert.Equal("y,gumbel-softmax,fp32,1,0.9900,160.00,160.00,1,100.00,8.0,7500,-,-,21,evaluation.json unreadable", csv[2]);
     }
 
     [Fact]

@@ -194,6 +194,7 @@ public class RunLauncherTests
         var native = new RunLauncher(_ => data, processor: with) { Console = ConsoleOutput.None }.Start(bf16 with { Name = "native" }, stop);
         Assert.Equal(CategoricalVae.Model.Precision.Bf16, RunConfig.Load(Path.Combine(native.RunPath, RunLayout.ConfigName)).Options.Precision);
         Assert.Contains("with bfloat16 products", File.ReadAllText(Path.Combine(native.RunPath, RunLayout.LogName)));
+        Assert.Equal("bf16", RunSummary.Load(native.RunPath)!.Precision);   // compare's precision column
         // The same arithmetic either way: the emulation is the processor's business, not the run's.
         Assert.Equal(RunFolder.LossColumns(emulated.RunPath), RunFolder.LossColumns(native.RunPath));
     }

@@ -30,7 +30,7 @@ public sealed class CompareTable
         get
         {
             string m = _metric.ColumnName();
-            return ["run", "estimator", "epochs", "tau_end", $"final_{m}", $"best_{m}", "best_epoch", "final_train_loss", "total_seconds", "examples_per_second", "neg_elbo", "nll", "active_latents", "notes"];
+            return ["run", "estimator", "precision", "epochs", "tau_end", $"final_{m}", $"best_{m}", "best_epoch", "final_train_loss", "total_seconds", "examples_per_second", "neg_elbo", "nll", "active_latents", "notes"];
         }
     }
 
@@ -39,7 +39,7 @@ public sealed class CompareTable
         var best = r.Best(_metric);
         return new[]
         {
-            r.Name, r.Estimator, r.EpochsDone.ToString(CultureInfo.InvariantCulture),
+            r.Name, r.Estimator, r.Precision, r.EpochsDone.ToString(CultureInfo.InvariantCulture),
             N(r.TemperatureAtEnd, r.TemperatureAtEnd is >= 1e-3 and < 1e5 ? "F4" : "G4"), N(r.Final(_metric), "F2"), N(best?.Value, "F2"),
             best?.Epoch.ToString(CultureInfo.InvariantCulture) ?? "-", N(r.FinalTrainLoss, "F2"),
             r.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture), N(r.ExamplesPerSecond, "F0"),
@@ -60,7 +60,7 @@ public sealed class CompareTable
             // Numbers right-aligned, words left-aligned, notes last and unpadded.
             for (int c = 0; c < columns; c++)
             {
-                bool numeric = c >= 2 && c < columns - 1;
+                bool numeric = c >= 3 && c < columns - 1;
                 string cell = numeric ? row[c].PadLeft(widths[c]) : c == columns - 1 ? row[c] : row[c].PadRight(widths[c]);
                 text.Append(cell);
                 if (c < columns - 1) text.Append("  ");

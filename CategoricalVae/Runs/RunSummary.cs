@@ -11,7 +11,8 @@ public sealed record RunSummary(
     string Estimator,
     IReadOnlyList<EpochMetrics> Rows,
     IReadOnlyList<string> Notes,
-    EvaluationReport? Evaluation = null)
+    EvaluationReport? Evaluation = null,
+    string Precision = "fp32")
 {
     public int EpochsDone => Rows.Count;
     public double? TemperatureAtEnd => Rows.Count > 0 ? Rows[^1].Temperature : null;
@@ -36,7 +37,7 @@ public sealed record RunSummary(
             return null;
 
         var notes = new List<string>();
-        string estimator = EstimatorFromConfig(layout.ConfigFile, notes);
+        var (estimator, precision) = FromConfig(layout.ConfigFile, notes);
         MetricsFile file = MetricsCsv.ReadWithNotes(layout.MetricsFile);
         notes.AddRange(file.Notes);
         int[] epochs = file.Rows.Select(r => r.Epoch).ToArray();
@@ -47,7 +48,7 @@ public sealed record RunSummary(
         else if (File.Exists(layout.LockFile))
             notes.Add("crashed or killed (stale run.lock)");
         var evaluation = EvaluationFrom(layout, file.Rows, notes);
-        return new RunSummary(layout.Name, System.IO.Path.GetFullPath(folder), estimator, file.Rows, notes, evaluation);
+        return new RunSummary(layout.Name, System.IO.Path.GetFullPath(folder), estimator, file.Rows, notes, evaluation, precision);
     }
 
     /// <summary>The run's evaluation.json (written by `evaluate`) if it belongs to the run's current checkpoint.</summary>
@@ -84,27 +85,30 @@ public sealed record RunSummary(
         return report;
     }
 
-    static string EstimatorFromConfig(string path, List<string> notes)
+    /// <summary>The run's estimator and the precision of its products, from its config.json ("?" where unreadable).</summary>
+    static (string Estimator, string Precision) FromConfig(string path, List<string> notes)
     {
         if (!File.Exists(path))
         {
             notes.Add("no config.json");
-            return "?";
+            return ("?", "?");
         }
         try
         {
             using var doc = JsonDocument.Parse(RegularFile.ReadAllText(path));
             var options = doc.RootElement.GetProperty("options");
+            // Folders written before bfloat16 products existed trained in float32.
+            string precision = options.TryGetProperty("precision", out var p) ? p.GetString() ?? "?" : "fp32";
             if (options.TryGetProperty("estimator", out var estimator))
-                return Model.Estimators.GradientEstimators.Parse(estimator.GetString() ?? "") is { } kind ? Model.Estimators.GradientEstimators.Name(kind) : "?";
+                return (Model.Estimators.GradientEstimators.Parse(estimator.GetString() ?? "") is { } kind ? Model.Estimators.GradientEstimators.Name(kind) : "?", precision);
             // Folders written before estimators were a choice say only hard or not.
-            return Model.Estimators.GradientEstimators.Name(options.GetProperty("hard").GetBoolean()
-                ? Model.Estimators.GradientEstimator.StGumbelSoftmax : Model.Estimators.GradientEstimator.GumbelSoftmax);
+            return (Model.Estimators.GradientEstimators.Name(options.GetProperty("hard").GetBoolean()
+                ? Model.Estimators.GradientEstimator.StGumbelSoftmax : Model.Estimators.GradientEstimator.GumbelSoftmax), precision);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             notes.Add(e is IOException ? $"unreadable: {e.Message}" : "config.json unreadable");
-            return "?";
+            return ("?", "?");
         }
     }
 }
