@@ -83,6 +83,9 @@ public sealed record BenchReport
 
         /// <summary>Median over repeats of the bfloat16 floor over the float32 floor measured right after it.</summary>
         public required double FloorToFp32Floor { get; init; }
+
+        /// <summary>The same products through libtorch's own bfloat16 mm (oneDNN, bfloat16 outputs): the other route.</summary>
+        public required double LibTorchFloorMsPerStep { get; init; }
         public required double TrainMsPerStep { get; init; }
         public required double[] TrainMsPerStepByRepeat { get; init; }
         public required double[] FloorMsPerStepByRepeat { get; init; }
@@ -118,7 +121,7 @@ public sealed record BenchReport
             rows =
             [
                 .. rows,
-                ("bf16 matmul floor", $"{b.FloorMsPerStep:F2} ms/step = {b.FloorToFp32Floor:F2}× the float32 floor (median of per-repeat ratios){(b.Emulated ? $"; emulated: {b.Processor} has no bfloat16 dot products" : "")}"),
+                ("bf16 matmul floor", $"{b.FloorMsPerStep:F2} ms/step = {b.FloorToFp32Floor:F2}× the float32 floor (median of per-repeat ratios); through libtorch's bf16 mm {b.LibTorchFloorMsPerStep:F2}{(b.Emulated ? $"; emulated: {b.Processor} has no bfloat16 dot products" : "")}"),
                 ("bf16 training step", $"{b.TrainMsPerStep:F2} ms/step = {b.StepToFp32Step:F2}× the float32 step  (target ≤ 0.65)"),
                 .. Bf16Phases is { } phases ? new[] { ("step breakdown, bf16", Breakdown(phases)) } : [],
             ];

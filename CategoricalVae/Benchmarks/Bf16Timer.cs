@@ -8,7 +8,7 @@ namespace CategoricalVae.Benchmarks;
 /// epoch and the float32 one beside it, so the two ratios come from the same minutes of the machine.</summary>
 public sealed class Bf16Timer(TrainOptions options, int steps) : ITrainingObserver
 {
-    readonly List<double> _steps = [], _floors = [], _fp32Floors = [];
+    readonly List<double> _steps = [], _floors = [], _fp32Floors = [], _libTorchFloors = [];
     readonly int[] _widths = MatmulFloor.LayerWidths(options.LatentDim, options.Categories);
 
     public void EpochDone(EpochMetrics metrics, EpochTimings timings)
@@ -16,6 +16,7 @@ public sealed class Bf16Timer(TrainOptions options, int steps) : ITrainingObserv
         _steps.Add(timings.TrainSeconds * 1000 / steps);
         _floors.Add(MatmulFloor.MillisecondsPerStep(options.BatchSize, _widths, steps, repeats: 1, bf16: true));
         _fp32Floors.Add(MatmulFloor.MillisecondsPerStep(options.BatchSize, _widths, steps, repeats: 1));
+        _libTorchFloors.Add(MatmulFloor.MillisecondsPerStep(options.BatchSize, _widths, steps, repeats: 1, addmm: true, bf16: true));
     }
 
     /// <param name="fp32StepMs">The float32 step of the same bench run.</param>
@@ -29,6 +30,7 @@ public sealed class Bf16Timer(TrainOptions options, int steps) : ITrainingObserv
             Emulated = !processor.NativeBf16,
             FloorMsPerStep = MatmulFloor.Median(floors),
             FloorToFp32Floor = MatmulFloor.Median(floors.Select((f, i) => f / fp32Floors[i])),
+            LibTorchFloorMsPerStep = MatmulFloor.Median(_libTorchFloors.Skip(1)),
             TrainMsPerStep = step,
             TrainMsPerStepByRepeat = train,
             FloorMsPerStepByRepeat = floors,

@@ -30,23 +30,25 @@ public static class MatmulFloor
     /// the products done as the fused pass does them (<see cref="TeamProduct"/> where MKL's sgemm can be called, else
     /// libtorch's addmm), or with <paramref name="addmm"/> always through libtorch's addmm (the reference), or with
     /// <paramref name="bf16"/> as the bfloat16 step does them (bfloat16 operands, float32 accumulation; converting the
-    /// operands is the step's work, not the floor's).</summary>
+    /// operands is the step's work, not the floor's); both together time libtorch's own bfloat16 products (oneDNN on
+    /// the CPU, bfloat16 outputs), the other route to mixed precision.</summary>
     public static unsafe double MillisecondsPerStep(int batch, int[] widths, int steps, int repeats, int warmup = 20, bool addmm = false, bool bf16 = false)
     {
         using var scope = NewDisposeScope();
         using var g = new Generator(1);
         int layers = widths.Length - 1;
-        var weights = Enumerable.Range(0, layers).Select(i => randn(widths[i + 1], widths[i], generator: g)).ToArray();
-        var inputs = Enumerable.Range(0, layers).Select(i => randn(batch, widths[i], generator: g)).ToArray();
-        var gradOut = Enumerable.Range(0, layers).Select(i => randn(batch, widths[i + 1], generator: g)).ToArray();
-        var outputs = Enumerable.Range(0, layers).Select(i => empty(batch, widths[i + 1])).ToArray();
-        var inputGrads = Enumerable.Range(0, layers).Select(i => empty(batch, widths[i])).ToArray();
+        var dtype = bf16 && addmm ? ScalarType.BFloat16 : ScalarType.Float32;
+        var weights = Enumerable.Range(0, layers).Select(i => randn(widths[i + 1], widths[i], generator: g).to(dtype)).ToArray();
+        var inputs = Enumerable.Range(0, layers).Select(i => randn(batch, widths[i], generator: g).to(dtype)).ToArray();
+        var gradOut = Enumerable.Range(0, layers).Select(i => randn(batch, widths[i + 1], generator: g).to(dtype)).ToArray();
+        var outputs = Enumerable.Range(0, layers).Select(i => empty(batch, widths[i + 1], dtype)).ToArray();
+        var inputGrads = Enumerable.Range(0, layers).Select(i => empty(batch, widths[i], dtype)).ToArray();
         var weightGrads = weights.Select(w => empty_like(w)).ToArray();
         var transposedWeights = weights.Select(w => w.t()).ToArray();
         var transposedGradOut = gradOut.Select(d => d.t()).ToArray();
 
         var products = !addmm && TeamProduct.IsAvailable ? new TeamProduct(get_num_threads()) : null;
-        if (bf16)
+        if (bf16 && !addmm)
             return Median(Repeats(repeats, steps, warmup, Bf16Step(products ?? throw new InvalidOperationException("bfloat16 products need MKL"),
                 batch, widths, weights, inputs, gradOut, outputs, inputGrads, weightGrads)));
 
