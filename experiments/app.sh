@@ -29,3 +29,14 @@ merged() {
   done
   printf '%s\0' "${out[@]}" "$@"
 }
+
+# The value of option $1 among the rest of the arguments, or nothing.
+option_value() {
+  local name=$1 a
+  shift
+  while [ $# -gt 0 ]; do
+    a=$1
+    shift
+    case "$a" in "$name") echo "${1:-}"; return ;; "$name"=*) echo "${a#*=}"; return ;; esac
+  done
+}

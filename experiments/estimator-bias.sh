@@ -5,6 +5,8 @@
 # its variance, on 100 test images with 200 draws (docs/estimators.md).
 #
 #   experiments/estimator-bias.sh [sweep options; each replaces the script's own, e.g. --epochs 2 --keep-checkpoints 1,2]
+#
+# GRADVAR_SAMPLES sets gradvar's draws per estimator (default 200).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source experiments/app.sh
@@ -15,7 +17,7 @@ sweep=$(sweep_folder "${args[@]}")
 for member in "$sweep"/*/; do
   for kept in "$member"/checkpoint-epoch-*.bin; do
     epoch=${kept##*checkpoint-epoch-}; epoch=${epoch%.bin}
-    "${app[@]}" gradvar "$member" --exact --checkpoint "$epoch" --samples 200 --out "$member/gradvar-epoch-$epoch.json" > /dev/null
+    "${app[@]}" gradvar "$member" --exact --checkpoint "$epoch" --samples "${GRADVAR_SAMPLES:-200}" --out "$member/gradvar-epoch-$epoch.json" > /dev/null
   done
 done
 echo "$sweep"
