@@ -6,7 +6,7 @@ using Xunit;
 
 namespace CategoricalVae.Tests.Reliability;
 
-/// <summary>Guarantees 1, 2, 4 and 6 of the README: kills, damaged state, full disks, numerical faults.</summary>
+/// <summary>Guarantees 1, 2, 4 and 6 of docs/guarantees.md: kills, damaged state, full disks, numerical faults.</summary>
 [Trait("Category", Category.EndToEnd)]
 [Collection(RealMnistCollection.Name)]
 public class KillAndCorruptionTests

@@ -13,11 +13,9 @@ public class MemoryTests
 
     public MemoryTests(RealMnist mnist) => _mnist = mnist;
 
-    [Fact]
+    [FactOnLinux]
     public void Process_RSS_does_not_grow_across_the_second_epoch()
     {
-        if (!OperatingSystem.IsLinux())
-            return;
         using var dir = new TempDir();
         // A first epoch of 300 steps warms up the allocator, JIT and picture code; the second epoch is sampled
         // every 50 steps. The allocator's footprint moves by tens of MB either way from one sample to the next
