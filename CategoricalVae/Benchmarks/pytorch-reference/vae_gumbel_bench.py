@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Speed reference: the original PyTorch ``VAE_gumbel`` script, timed on the CPU.
 
-The model, the Gumbel-Softmax helpers, the loss and the body of the training loop are
-the source script's code, unchanged (sections marked "UNCHANGED FROM THE SOURCE").
+The model, the Gumbel-Softmax helpers and the loss are the source script's code, unchanged, imported from
+pytorch/vae_gumbel.py (the repository's one copy of them); the body of the training loop is the source's too
+(marked "UNCHANGED FROM THE SOURCE").
 Only the data loading (MNIST IDX files read from --data-dir instead of torchvision),
 the timing, the command line and the removal of the Neptune logging / image grids /
 printing differ.
@@ -161,90 +162,12 @@ def load_mnist(data_dir):
     return x, paths
 
 
-# =========================================================================== UNCHANGED FROM THE SOURCE
+# =========================================================================== the source's model, helpers and loss
 
-def sample_gumbel(shape, eps=1e-20):
-    U = torch.rand(shape)
-    if is_cuda:
-        U = U.cuda()
-    return -torch.log(-torch.log(U + eps) + eps)
-
-
-def gumbel_softmax_sample(logits, temperature):
-    y = logits + sample_gumbel(logits.size())
-    return F.softmax(y / temperature, dim=-1)
-
-
-def gumbel_softmax(logits, temperature, hard=False):
-    """
-    ST-gumple-softmax
-    input: [*, n_class]
-    return: flatten --> [*, n_class] an one-hot vector
-    """
-    y = gumbel_softmax_sample(logits, temperature)
-
-    if not hard:
-        return y.view(-1, latent_dim * categorical_dim)
-
-    shape = y.size()
-    _, ind = y.max(dim=-1)
-    y_hard = torch.zeros_like(y).view(-1, shape[-1])
-    y_hard.scatter_(1, ind.view(-1, 1), 1)
-    y_hard = y_hard.view(*shape)
-    # Set gradients w.r.t. y_hard gradients w.r.t. y
-    y_hard = (y_hard - y).detach() + y
-    return y_hard.view(-1, latent_dim * categorical_dim)
-
-
-# Reconstruction + KL divergence losses summed over all elements and batch
-def loss_function(recon_x, x, qy):
-    BCE = F.binary_cross_entropy(recon_x, x.view(-1, 784), size_average=False) / x.shape[0]
-
-    log_ratio = torch.log(qy * categorical_dim + 1e-20)
-    KLD = torch.sum(qy * log_ratio, dim=-1).mean()
-
-    return BCE + KLD
-
-
-class VAE_gumbel(nn.Module):
-    def __init__(self, temp):
-        super(VAE_gumbel, self).__init__()
-
-        self.fc1 = nn.Linear(784, 512)
-        self.fc2 = nn.Linear(512, 256)
-        self.fc3 = nn.Linear(256, latent_dim * categorical_dim)
-
-        self.fc4 = nn.Linear(latent_dim * categorical_dim, 256)
-        self.fc5 = nn.Linear(256, 512)
-        self.fc6 = nn.Linear(512, 784)
-
-        self.relu = nn.ReLU()
-        self.sigmoid = nn.Sigmoid()
-
-    def encode(self, x):
-        h1 = self.relu(self.fc1(x))
-        h2 = self.relu(self.fc2(h1))
-        return self.relu(self.fc3(h2))
-
-    def decode(self, z):
-        h4 = self.relu(self.fc4(z))
-        h5 = self.relu(self.fc5(h4))
-        return self.sigmoid(self.fc6(h5))
-
-    def forward(self, x, temp, hard):
-        q = self.encode(x.view(-1, 784))
-        q_y = q.view(q.size(0), latent_dim, categorical_dim)
-        z = gumbel_softmax(q_y, temp, hard)
-        return self.decode(z), F.softmax(q_y, dim=-1).reshape(*q.size())
-
-
-latent_dim = 30
-categorical_dim = 10 # one-of-K vector
-
-temp_min = 0.5
-ANNEAL_RATE = 0.00003
-
-# =========================================================================== end of source code
+# One copy of the source's code in the repository: pytorch/vae_gumbel.py (unchanged from the source).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "pytorch"))
+from vae_gumbel import (  # noqa: E402
+    ANNEAL_RATE, VAE_gumbel, categorical_dim, latent_dim, loss_function, temp_min)
 
 
 def build_model():
