@@ -10,8 +10,8 @@ namespace CategoricalVae.Model.Fused;
 
 /// <summary>
 /// The model's forward and backward pass written out by hand for the CPU: the seventeen matrix products (six forward,
-/// eleven backward: the input's gradient is never needed) go to MKL (<see cref="TeamProduct"/>, or libtorch's addmm)
-/// into buffers allocated once, and everything between them runs as the vectorised loops of
+/// eleven backward: the input's gradient is never needed) go to MKL through <see cref="LayerProducts"/> (in float32,
+/// or with bfloat16 operands) into buffers allocated once, and everything between them runs as the vectorised loops of
 /// <see cref="DenseKernel"/>, <see cref="LatentKernel"/> and <see cref="OutputKernel"/>, the larger ones in pieces of
 /// the batch on both threads of libtorch's OpenMP team (<see cref="OpenMpTeam"/>). No autograd graph is built, so a
 /// step costs its products plus a few passes over small arrays instead of some forty tensor operations and their
@@ -26,6 +26,7 @@ internal sealed unsafe class FusedPass : IVaePass
     const double FiniteBound = 1e37;
 
     readonly CategoricalVaeModel _model;
+    /// <summary>What the latent kernel computes for the pass's estimator.</summary>
     readonly FusedForm _code;
     readonly int _maxRows, _latents, _k, _width;
     readonly Linear[] _layers;
