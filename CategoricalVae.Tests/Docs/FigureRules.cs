@@ -49,7 +49,8 @@ public static class FigureRules
     static string Plain(IReadOnlyList<ResultFile> files, Func<ResultFile, double> value, int decimals = 2) =>
         files.Count == 1 ? F(value(files[0]), decimals) : $"{F(Mean(files.Select(value)), decimals)} ± {F(Sd(files.Select(value).ToList()), decimals)}";
 
-    static IReadOnlyList<ResultFile> Evaluations(Row r) => r.Files.Where(f => f.Name.Contains("evaluation", StringComparison.Ordinal)).ToList();
+    /// <summary>The row's `evaluate` reports: files named …-evaluation.json (a run's own report, published).</summary>
+    static IReadOnlyList<ResultFile> Evaluations(Row r) => r.Named(@"-evaluation\.json$");
 
     static IReadOnlyList<ResultFile> Metrics(Row r) => r.Files.Where(f => f.Name.EndsWith("metrics.csv", StringComparison.Ordinal)).ToList();
 
@@ -70,7 +71,43 @@ public static class FigureRules
         ["active latents"] = r => Metrics(r).Count == 0 ? "" : ActiveLatents(Metrics(r)),
         ["seed"] = r => Evaluations(r) is [var one] ? one.Number("seed").ToString(I) : "",
         ["epochs"] = r => Evaluations(r).Select(f => f.Number("epochs_completed")).Distinct().Single().ToString(I),
+        ["dead latents"] = r => Latents(Metrics(r), "dead_latents"),
+        ["epochs (steps)"] = r => Evaluations(r) is [var one] ? $"{one.Number("epochs_completed").ToString(I)} ({one.Number("global_step").ToString(I)})" : "",
+        ["τ at the end"] = r => Evaluations(r) is [var one] ? F(one.Number("relaxed.temperature"), 3) : "",
+        ["−ELBO on grey levels (m = 100)"] = r => r.Named(@"-evaluation-grey-m100\.json$") is [var grey] ? F(grey.Number("negative_elbo")) : "",
+        ["PyTorch original, 4 seeds (lowest–highest)"] = r => OriginalBand(r),
+        ["this port, fused pass (the default)"] = r => PortTestLoss(r, "fused"),
+        ["with `--autograd`"] = r => PortTestLoss(r, "autograd"),
+        ["with bfloat16 products"] = r => PortTestLoss(r, "bf16"),
     };
+
+    /// <summary>The test loss of the row's epoch in the port's parity run of the given kind (parity/&lt;kind&gt;-&lt;mode&gt;-metrics.csv).</summary>
+    static string PortTestLoss(Row r, string kind)
+    {
+        var file = r.Named($@"^{kind}-{Mode(r)}-metrics\.csv$").Single();
+        int epoch = int.Parse(r.Cells["epoch"], I);
+        return F(file.Csv(file.Rows[epoch - 1], "test_loss"));
+    }
+
+    /// <summary>The lowest and highest test loss of the row's epoch over the PyTorch original's seeds.</summary>
+    static string OriginalBand(Row r)
+    {
+        var files = r.Named($@"^original-{Mode(r)}-seed\d+\.json$");
+        if (files.Count != 4)
+            throw new InvalidOperationException($"the column names 4 seeds, the row links {files.Count}");
+        int epoch = int.Parse(r.Cells["epoch"], I);
+        var losses = files.Select(f => f.Number($"epochs.{epoch - 1}.test_loss")).ToList();
+        return $"{F(losses.Min())}–{F(losses.Max())}";
+    }
+
+    static string Mode(Row r) => r.Cells["mode"] switch { "soft" => "soft", "hard" => "hard", var m => throw new InvalidOperationException($"mode {m}") };
+
+    /// <summary>A latent count at the last epoch: the figure of one run, or the mean with each run's in brackets.</summary>
+    static string Latents(IReadOnlyList<ResultFile> metrics, string column)
+    {
+        var values = metrics.Select(m => (int)LastRow(m, column)).ToList();
+        return values.Count switch { 0 => "", 1 => values[0].ToString(I), _ => $"{F(values.Average(), 1)} ({string.Join(", ", values)})" };
+    }
 
     static string Nll(Row r, int samples)
     {
