@@ -21,7 +21,7 @@ public static class FigureRules
     /// <summary>Columns that label a row rather than report a figure.</summary>
     public static readonly HashSet<string> Labels =
     [
-        "model", "mode", "estimator", "setting", "precision", "run", "files", "file", "logit ReLU", "configuration", "phase",
+        "model", "mode", "estimator", "setting", "precision", "run", "files", "file", "logit ReLU", "configuration", "phase", "trained on", "pass", "epoch",
     ];
 
     static readonly CultureInfo I = CultureInfo.InvariantCulture;
@@ -59,8 +59,11 @@ public static class FigureRules
     /// <summary>Figures quoted from a paper (docs/results/paper/), not measured here.</summary>
     static IReadOnlyList<ResultFile> Paper(Row r) => r.Named(@"^jang2017-");
 
-    /// <summary>The rules, by column header.</summary>
-    public static readonly Dictionary<string, Func<Row, string>> ByHeader = new()
+    /// <summary>The rules, by column header: these, the estimator pages' and the benchmarks'.</summary>
+    public static readonly Dictionary<string, Func<Row, string>> ByHeader =
+        new[] { Runs, EstimatorRules.ByHeader, BenchRules.ByHeader }.SelectMany(d => d).ToDictionary(p => p.Key, p => p.Value);
+
+    static Dictionary<string, Func<Row, string>> Runs => new()
     {
         ["−ELBO (discrete)"] = r => Paper(r) is [var paper]
             ? F(paper.Number("negative_elbo"), 1)
@@ -106,7 +109,7 @@ public static class FigureRules
     static string Latents(IReadOnlyList<ResultFile> metrics, string column)
     {
         var values = metrics.Select(m => (int)LastRow(m, column)).ToList();
-        return values.Count switch { 0 => "", 1 => values[0].ToString(I), _ => $"{F(values.Average(), 1)} ({string.Join(", ", values)})" };
+        return values.Distinct().Count() switch { 0 => "", 1 => values[0].ToString(I), _ => $"{F(values.Average(), 1)} ({string.Join(", ", values)})" };
     }
 
     static string Nll(Row r, int samples)

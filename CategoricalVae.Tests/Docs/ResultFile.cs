@@ -50,5 +50,11 @@ public sealed class ResultFile
     public IReadOnlyList<IReadOnlyDictionary<string, string>> Rows =>
         _rows.Select(r => (IReadOnlyDictionary<string, string>)_header.Zip(r).ToDictionary(p => p.First, p => p.Second)).ToList();
 
+    /// <summary>A JSON object inside the file, read by paths relative to it.</summary>
+    public sealed record Record(ResultFile File, string Prefix)
+    {
+        public double Number(string path) => File.Number($"{Prefix}.{path}");
+    }
+
     public double Csv(IReadOnlyDictionary<string, string> row, string column) => double.Parse(row[column], CultureInfo.InvariantCulture);
 }
