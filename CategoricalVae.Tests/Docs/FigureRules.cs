@@ -82,6 +82,7 @@ public static class FigureRules
         ["this port, fused pass (the default)"] = r => PortTestLoss(r, "fused"),
         ["with `--autograd`"] = r => PortTestLoss(r, "autograd"),
         ["with bfloat16 products"] = r => PortTestLoss(r, "bf16"),
+        ["this port, 4 seeds (lowest–highest)"] = r => PortBand(r),
     };
 
     /// <summary>The test loss of the row's epoch in the port's parity run of the given kind (parity/&lt;kind&gt;-&lt;mode&gt;-metrics.csv).</summary>
@@ -100,6 +101,18 @@ public static class FigureRules
             throw new InvalidOperationException($"the column names 4 seeds, the row links {files.Count}");
         int epoch = int.Parse(r.Cells["epoch"], I);
         var losses = files.Select(f => f.Number($"epochs.{epoch - 1}.test_loss")).ToList();
+        return $"{F(losses.Min())}–{F(losses.Max())}";
+    }
+
+    /// <summary>The lowest and highest test loss of the row's epoch over the port's fused runs: seed 2020's
+    /// (fused-&lt;mode&gt;-metrics.csv) and the others' (fused-&lt;mode&gt;-seedN-metrics.csv).</summary>
+    static string PortBand(Row r)
+    {
+        var files = r.Named($@"^fused-{Mode(r)}(-seed\d+)?-metrics\.csv$");
+        if (files.Count != 4)
+            throw new InvalidOperationException($"the column names 4 seeds, the row links {files.Count}");
+        int epoch = int.Parse(r.Cells["epoch"], I);
+        var losses = files.Select(f => f.Csv(f.Rows[epoch - 1], "test_loss")).ToList();
         return $"{F(losses.Min())}–{F(losses.Max())}";
     }
 
