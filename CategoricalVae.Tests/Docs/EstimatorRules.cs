@@ -57,13 +57,20 @@ static class EstimatorRules
         return FigureRules.F(metrics.SelectMany(m => m.Rows.Select(row => m.Csv(row, "epoch_seconds"))).Average(), 1);
     }
 
-    public static readonly Dictionary<string, Func<FigureRules.Row, string>> ByHeader = new()
-    {
-        ["encoder-gradient variance, its own estimator"] = r => MeanSd(OwnVariances(r)),
-        ["s per epoch"] = SecondsPerEpoch,
-        ["relative squared bias, epoch 1"] = r => Bias(r, 1),
-        ["relative squared bias, epoch 10"] = r => Bias(r, 10),
-        ["relative variance, epoch 10"] = r => RelativeVariance(r, 10),
-        ["cosine to exact, epoch 10"] = r => Cosine(r, 10),
-    };
+    /// <summary>The epochs whose kept checkpoints the bias table may name in its headers.</summary>
+    static readonly int[] KeptEpochs = [1, 10, 50];
+
+    public static readonly Dictionary<string, Func<FigureRules.Row, string>> ByHeader =
+        new Dictionary<string, Func<FigureRules.Row, string>>
+        {
+            ["encoder-gradient variance, its own estimator"] = r => MeanSd(OwnVariances(r)),
+            ["s per epoch"] = SecondsPerEpoch,
+        }
+        .Concat(KeptEpochs.SelectMany(e => new KeyValuePair<string, Func<FigureRules.Row, string>>[]
+        {
+            new($"relative squared bias, epoch {e}", r => Bias(r, e)),
+            new($"relative variance, epoch {e}", r => RelativeVariance(r, e)),
+            new($"cosine to exact, epoch {e}", r => Cosine(r, e)),
+        }))
+        .ToDictionary(p => p.Key, p => p.Value);
 }
