@@ -36,17 +36,11 @@ static class EstimatorRules
     }
 
     /// <summary>The exact-gradient reports of the row at one epoch: files named …-gradvar-epoch-N.json.</summary>
-    static IReadOnlyList<ResultFile> AtEpoch(FigureRules.Row r, int epoch) => r.Named($@"-gradvar-epoch-{epoch}\.json$");
+    static IReadOnlyList<ResultFile> ReportsAtEpoch(FigureRules.Row r, int epoch) => r.Named($@"-gradvar-epoch-{epoch}\.json$");
 
-    static string Bias(FigureRules.Row r, int epoch) =>
-        MeanSd(AtEpoch(r, epoch).Select(f => Record(f, Estimator(r)).Number("relative_squared_bias")).ToList());
-
-    static string Cosine(FigureRules.Row r, int epoch) =>
-        MeanSd(AtEpoch(r, epoch).Select(f => Record(f, Estimator(r)).Number("cosine_to_exact")).ToList());
-
-    /// <summary>tr(Σ)/‖g*‖²: the variance on the same scale as the relative squared bias.</summary>
-    static string RelativeVariance(FigureRules.Row r, int epoch) =>
-        MeanSd(AtEpoch(r, epoch).Select(f => Record(f, Estimator(r)).Number("total_variance") / Math.Pow(f.Number("exact_gradient_norm"), 2)).ToList());
+    /// <summary>A figure of the row's estimator at one epoch, mean ± sd over the files of that epoch.</summary>
+    static string AtEpoch(FigureRules.Row r, int epoch, Func<ResultFile, ResultFile.Record, double> figure) =>
+        MeanSd(ReportsAtEpoch(r, epoch).Select(f => figure(f, Record(f, Estimator(r)))).ToList());
 
     static IReadOnlyList<double> OwnVariances(FigureRules.Row r) =>
         r.Named(@"-gradvar\.json$").Select(f => Record(f, f.Json("estimators.0.estimator").GetString()!).Number("total_variance")).ToList();
@@ -60,17 +54,23 @@ static class EstimatorRules
     /// <summary>The epochs whose kept checkpoints the bias table may name in its headers.</summary>
     static readonly int[] KeptEpochs = [1, 10, 50];
 
-    public static readonly Dictionary<string, Func<FigureRules.Row, string>> ByHeader =
-        new Dictionary<string, Func<FigureRules.Row, string>>
+    public static readonly Dictionary<string, Func<FigureRules.Row, string>> ByHeader = Rules();
+
+    static Dictionary<string, Func<FigureRules.Row, string>> Rules()
+    {
+        var rules = new Dictionary<string, Func<FigureRules.Row, string>>
         {
             ["encoder-gradient variance, its own estimator"] = r => MeanSd(OwnVariances(r)),
             ["s per epoch"] = SecondsPerEpoch,
-        }
-        .Concat(KeptEpochs.SelectMany(e => new KeyValuePair<string, Func<FigureRules.Row, string>>[]
+        };
+        foreach (int e in KeptEpochs)
         {
-            new($"relative squared bias, epoch {e}", r => Bias(r, e)),
-            new($"relative variance, epoch {e}", r => RelativeVariance(r, e)),
-            new($"cosine to exact, epoch {e}", r => Cosine(r, e)),
-        }))
-        .ToDictionary(p => p.Key, p => p.Value);
+            rules[$"relative squared bias, epoch {e}"] = r => AtEpoch(r, e, (_, record) => record.Number("relative_squared_bias"));
+            // tr(Σ)/‖g*‖²: the variance on the same scale as the relative squared bias.
+            rules[$"relative variance, epoch {e}"] = r =>
+                AtEpoch(r, e, (f, record) => record.Number("total_variance") / Math.Pow(f.Number("exact_gradient_norm"), 2));
+            rules[$"cosine to exact, epoch {e}"] = r => AtEpoch(r, e, (_, record) => record.Number("cosine_to_exact"));
+        }
+        return rules;
+    }
 }

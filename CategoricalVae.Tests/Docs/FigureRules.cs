@@ -94,25 +94,21 @@ public static class FigureRules
     }
 
     /// <summary>The lowest and highest test loss of the row's epoch over the PyTorch original's seeds.</summary>
-    static string OriginalBand(Row r)
-    {
-        var files = r.Named($@"^original-{Mode(r)}-seed\d+\.json$");
-        if (files.Count != 4)
-            throw new InvalidOperationException($"the column names 4 seeds, the row links {files.Count}");
-        int epoch = int.Parse(r.Cells["epoch"], I);
-        var losses = files.Select(f => f.Number($"epochs.{epoch - 1}.test_loss")).ToList();
-        return $"{F(losses.Min())}–{F(losses.Max())}";
-    }
+    static string OriginalBand(Row r) =>
+        FourSeedBand(r, $@"^original-{Mode(r)}-seed\d+\.json$", (f, epoch) => f.Number($"epochs.{epoch - 1}.test_loss"));
 
-    /// <summary>The lowest and highest test loss of the row's epoch over the port's fused runs: seed 2020's
-    /// (fused-&lt;mode&gt;-metrics.csv) and the others' (fused-&lt;mode&gt;-seedN-metrics.csv).</summary>
-    static string PortBand(Row r)
+    /// <summary>The same over the port's fused runs: seed 2020's (fused-&lt;mode&gt;-metrics.csv) and the others'
+    /// (fused-&lt;mode&gt;-seedN-metrics.csv).</summary>
+    static string PortBand(Row r) =>
+        FourSeedBand(r, $@"^fused-{Mode(r)}(-seed\d+)?-metrics\.csv$", (f, epoch) => f.Csv(f.Rows[epoch - 1], "test_loss"));
+
+    static string FourSeedBand(Row r, string pattern, Func<ResultFile, int, double> testLoss)
     {
-        var files = r.Named($@"^fused-{Mode(r)}(-seed\d+)?-metrics\.csv$");
+        var files = r.Named(pattern);
         if (files.Count != 4)
             throw new InvalidOperationException($"the column names 4 seeds, the row links {files.Count}");
         int epoch = int.Parse(r.Cells["epoch"], I);
-        var losses = files.Select(f => f.Csv(f.Rows[epoch - 1], "test_loss")).ToList();
+        var losses = files.Select(f => testLoss(f, epoch)).ToList();
         return $"{F(losses.Min())}–{F(losses.Max())}";
     }
 
